@@ -1,0 +1,65 @@
+"""thidua: the intranet of a province's emulation blocs (khối thi đua).
+
+``create_app`` is the Flask application factory (the Flask tutorial's pattern).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+
+from core.config import PROJECT_ROOT, from_environment
+from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The user's chosen language (session), else Vietnamese."""
+    lang = session.get("lang")
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config (defaults < environment < ``config``), extensions, plugins,
+    blueprints, CLI commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    from core import models  # noqa: F401  (register the models with the metadata)
+    from core.plugins import build_plugin_host
+
+    app.extensions["thidua"] = build_plugin_host(app.config)
+
+    from core import cli, web
+    from core.api import api_bp
+
+    web.init_app(app)
+    app.register_blueprint(api_bp)
+    cli.init_app(app)
+
+    @app.before_request
+    def _remember_language() -> None:
+        lang = request.args.get("lang")
+        if lang in ("vi", "en"):
+            session["lang"] = lang
+        g.lang = select_locale()
+
+    return app

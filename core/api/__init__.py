@@ -1,0 +1,122 @@
+"""The JSON API, ``/api/v1`` (``shared/API.md`` is its contract).
+
+Handlers are thin: parse, call the same services as the pages, serialise. Every error is
+``{"error": {"code", "message", "fields"}}`` with the status the contract names.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.errors import DomainError
+from core.extensions import csrf, limiter
+from core.models import User
+from core.services import accounts
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)
+
+HTTP_MESSAGES = {
+    400: ("malformed", "Yêu cầu không hợp lệ (JSON sai cú pháp hoặc không phải UTF-8)."),
+    401: ("unauthorized", "Cần đăng nhập: gửi mã truy cập trong tiêu đề Authorization."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("not_found", "Không tìm thấy tài nguyên yêu cầu."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ cho đường dẫn này."),
+    409: ("conflict", "Xung đột trạng thái."),
+    413: ("too_large", "Dữ liệu gửi lên quá lớn."),
+    415: ("unsupported_media_type", "Nội dung phải là JSON (Content-Type: application/json)."),
+    429: ("rate_limited", "Quá nhiều yêu cầu; vui lòng thử lại sau."),
+    500: ("internal_error", "Lỗi hệ thống; thao tác chưa được thực hiện."),
+}
+
+
+def error_response(status: int, code: str | None = None, message: str | None = None,
+                   fields: dict | None = None):
+    default_code, default_message = HTTP_MESSAGES.get(status, ("error", "Lỗi."))
+    body: dict[str, Any] = {"code": code or default_code, "message": message or default_message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="thidua"'
+    return response
+
+
+@api_bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    from core.extensions import db
+
+    db.session.rollback()
+    response = jsonify(exc.to_dict())
+    response.status_code = exc.status
+    return response
+
+
+@api_bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    from core.extensions import db
+
+    db.session.rollback()
+    return error_response(exc.code or 500)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; 400 when it is not valid UTF-8 JSON, 415 when not JSON."""
+    if not request.is_json:
+        raise _Unsupported()
+    try:
+        raw = request.get_data(cache=True)
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Malformed() from exc
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise _Malformed()
+    return payload
+
+
+class _Malformed(DomainError):
+    status = 400
+    code = "malformed"
+
+    def __init__(self) -> None:
+        super().__init__(HTTP_MESSAGES[400][1])
+
+
+class _Unsupported(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self) -> None:
+        super().__init__(HTTP_MESSAGES[415][1])
+
+
+def current_api_user() -> User | None:
+    return getattr(g, "api_user", None)
+
+
+def token_required(view):
+    """Authenticate with ``Authorization: Bearer <token>``; 401 otherwise."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return error_response(401)
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+limiter.limit("30 per minute", key_func=lambda: request.remote_addr or "?")(api_bp)
+
+
+from core.api import routes  # noqa: E402,F401  (register the routes)

@@ -1,0 +1,158 @@
+"""Command-line faces: ``flask --app wsgi demo | users create | plugins | bloc check | audit verify``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.errors import DomainError
+from core.extensions import db
+from core.models import Bloc, Campaign, Unit, User
+from core.services import accounts, audit, campaigns
+from core.services.plans import gather_plan
+
+DEMO_PASSWORD = "ThiDua@2021"  # noqa: S105 - printed demo password, documented in README
+
+# (code, name, short name, role in Khối 8 2021, illustrative?)
+DEMO_UNITS = [
+    ("so-tttt", "Sở Thông tin và Truyền thông", "Sở TT&TT", "leader", False),
+    ("so-ldtbxh", "Sở Lao động – Thương binh và Xã hội", "Sở LĐ-TB&XH", "deputy", False),
+    ("so-vhttdl", "Sở Văn hóa, Thể thao và Du lịch", "Sở VH-TT&DL", "member", True),
+    ("so-gddt", "Sở Giáo dục và Đào tạo", "Sở GD&ĐT", "member", True),
+    ("so-yte", "Sở Y tế", "Sở Y tế", "member", True),
+    ("so-khcn", "Sở Khoa học và Công nghệ", "Sở KH&CN", "member", True),
+    ("so-noivu", "Sở Nội vụ", "Sở Nội vụ", "member", True),
+    ("so-tuphap", "Sở Tư pháp", "Sở Tư pháp", "member", True),
+]
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+bloc_cli = AppGroup("bloc", help="Bloc plugins: check a plan.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--full-name", default=None, help="Full name (defaults to the username).")
+@click.option("--admin", is_flag=True, help="System administrator.")
+@click.option("--board", is_flag=True, help="Member of the provincial board.")
+@click.option("--unit", "unit_code", default=None, help="Unit code, e.g. so-tttt.")
+@click.option("--role", type=click.Choice(["officer", "head"]), default=None)
+@click.password_option(prompt="Mật khẩu", confirmation_prompt="Nhập lại mật khẩu")
+def create_user(username, full_name, admin, board, unit_code, role, password):
+    """Create a user; the password is asked twice (so it can be piped)."""
+    from core.forms import UserForm, validate_json
+
+    try:
+        form = validate_json(UserForm, {
+            "username": username, "full_name": full_name or username, "password": password,
+            "unit": unit_code, "role": role, "admin": admin, "board": board})
+        user = accounts.create_user(
+            form.username.data, form.full_name.data, form.password.data,
+            unit_code=form.unit.data or None, role=form.role.data or None,
+            board=board, admin=admin, actor=None)
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    click.echo(f"Đã tạo tài khoản {user.username}.")
+
+
+@click.command("plugins")
+def plugins_command():
+    """List plugins with version, status, hooks and blocs."""
+    for row in current_app.extensions["thidua"].describe():
+        click.echo(f"{row['name']} {row['version']} [{row['status']}] ({row['source']})")
+        if row["error"]:
+            click.echo(f"  lỗi: {row['error']}")
+        click.echo(f"  hooks: {', '.join(row['hooks']) or '—'}")
+        for bloc in row["blocs"]:
+            years = ", ".join(str(y) for y in bloc["years"])
+            click.echo(f"  bloc: {bloc['code']} — {bloc['name']} ({years})")
+
+
+@bloc_cli.command("check")
+@click.argument("code")
+@click.argument("year", type=int)
+def bloc_check(code, year):
+    """Validate a bloc's plan for a year; print each problem plainly."""
+    try:
+        plan = gather_plan(current_app.extensions["thidua"], code, year)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    if plan.problems:
+        for problem in plan.problems:
+            click.echo(f"- {problem}")
+        raise click.ClickException(f"Kế hoạch {code} {year} có {len(plan.problems)} lỗi.")
+    items = sum(1 for c in plan.criteria for n in c.walk() if not n.children and n.kind == "item")
+    click.echo(f"Kế hoạch {code} {year} hợp lệ: {items} tiêu chí chấm điểm, tổng "
+               f"{plan.max_total:g} điểm, {len(plan.calendar)} giai đoạn, bỏ phiếu "
+               f"'{plan.voting.name}'.")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the audit chain and name the first broken link."""
+    report = audit.verify_chain()
+    if report.ok:
+        click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}.")
+        return
+    raise click.ClickException(
+        f"Chuỗi nhật ký bị hỏng tại sự kiện #{report.broken_at}: {report.reason} "
+        f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).")
+
+
+@click.command("demo")
+def demo_command():
+    """Create the Khối 8 2021 demo: units, users, the campaign. Safe to run twice."""
+    existing = db.session.scalar(
+        select(Campaign).join(Bloc).where(Bloc.code == "khoi-8", Campaign.year == 2021))
+    if existing is None:
+        build_demo()
+    else:
+        click.echo("Dữ liệu mẫu đã có sẵn.")
+    print_demo_accounts()
+
+
+def build_demo() -> None:
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    if admin is None:
+        admin = accounts.create_user("admin", "Quản trị hệ thống", DEMO_PASSWORD, admin=True,
+                                     actor=None)
+    if not db.session.scalar(select(User.id).where(User.username == "bantdkt")):
+        accounts.create_user("bantdkt", "Cán bộ Ban Thi đua – Khen thưởng tỉnh", DEMO_PASSWORD,
+                             board=True, actor=None)
+    for code, name, short, _role, _illustrative in DEMO_UNITS:
+        if not db.session.scalar(select(Unit.id).where(Unit.code == code)):
+            accounts.create_unit(code, name, short, actor=None)
+        slug = code.removeprefix("so-")
+        for suffix, role, title in (("canbo", "officer", "Cán bộ thi đua"),
+                                    ("thutruong", "head", "Thủ trưởng")):
+            username = f"{slug}.{suffix}"
+            if not db.session.scalar(select(User.id).where(User.username == username)):
+                accounts.create_user(username, f"{title} {short}", DEMO_PASSWORD,
+                                     unit_code=code, role=role, actor=None)
+    campaigns.open_campaign(
+        "khoi-8", 2021,
+        [campaigns.MemberSpec(code, role) for code, _n, _s, role, _i in DEMO_UNITS],
+        actor=admin)
+
+
+def print_demo_accounts() -> None:
+    click.echo("Khối thi đua Khối 8 — năm 2021 (dữ liệu mẫu)")
+    click.echo(f"Mật khẩu của mọi tài khoản mẫu: {DEMO_PASSWORD}")
+    click.echo("  admin      — quản trị hệ thống")
+    click.echo("  bantdkt    — Ban Thi đua – Khen thưởng tỉnh")
+    for code, name, _short, role, illustrative in DEMO_UNITS:
+        slug = code.removeprefix("so-")
+        label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
+        note = " (minh họa: kế hoạch không nêu tên đơn vị này)" if illustrative else ""
+        click.echo(f"  {slug}.canbo / {slug}.thutruong — {name}, {label}{note}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(bloc_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(plugins_command)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,73 @@
+"""Configuration: defaults, overridden by ``THIDUA_*`` environment variables.
+
+Only this module reads the environment. Every setting has a default that works for
+``make run`` on a fresh machine (SQLite under ``instance/``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """Parse ``THIDUA_NOW`` (ISO 8601); a naive value is taken as Asia/Ho_Chi_Minh time."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TIMEZONE)
+    return moment.astimezone(TIMEZONE)
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from defaults and the environment."""
+    database_url = os.environ.get("DATABASE_URL") or os.environ.get("THIDUA_DATABASE_URL")
+    if not database_url:
+        database_url = f"sqlite:///{Path(instance_path) / 'thidua.sqlite'}"
+    disabled = os.environ.get("THIDUA_DISABLED_PLUGINS", "")
+    return {
+        "SECRET_KEY": os.environ.get("THIDUA_SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "THIDUA_NOW": parse_now(os.environ.get("THIDUA_NOW")),
+        "THIDUA_PLUGINS_DIR": os.environ.get(
+            "THIDUA_PLUGINS_DIR", str(PROJECT_ROOT / "plugins")
+        ),
+        "THIDUA_DISABLED_PLUGINS": [p.strip() for p in disabled.split(",") if p.strip()],
+        "THIDUA_ATTACHMENTS_DIR": os.environ.get(
+            "THIDUA_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")
+        ),
+        "THIDUA_MAX_UPLOAD_MB": int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")),
+        "THIDUA_LOGIN_LIMIT": os.environ.get("THIDUA_LOGIN_LIMIT", "5 per 15 minutes"),
+        "THIDUA_PLACE": os.environ.get("THIDUA_PLACE", "Trà Vinh"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("THIDUA_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),
+        "LANGUAGES": ["vi", "en"],
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("THIDUA_SECURE_COOKIES"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": (int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")) + 1)
+        * 1024
+        * 1024,
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,95 @@
+"""WTForms forms shared by the pages and the JSON API.
+
+The API feeds a JSON object to the same form through :func:`validate_json`, so a rule is
+written once and holds for both faces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from core.errors import ValidationFailed
+from core.validators import CleanText, Slug, StrongPassword, Username, normalise
+
+REQUIRED = _l("Vui lòng nhập trường này.")
+
+
+def MaxLength(limit: int) -> Length:  # noqa: N802 - reads like the validator it builds
+    return Length(max=limit, message=_l("Tối đa %(max)d ký tự.", max=limit))
+
+
+def _strip(value: Any) -> Any:
+    return normalise(value) if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), filters=[_strip],
+                           validators=[DataRequired(REQUIRED), MaxLength(60), CleanText()])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), MaxLength(200),
+                                                     CleanText()])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Mật khẩu hiện tại"),
+                            validators=[DataRequired(REQUIRED), MaxLength(200), CleanText()])
+    new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED), MaxLength(200),
+                                                    CleanText(), StrongPassword()])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(REQUIRED), EqualTo("new", _l("Hai mật khẩu mới không khớp."))])
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Mã đơn vị"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), MaxLength(40), CleanText(), Slug()])
+    name = StringField(_l("Tên đơn vị"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), MaxLength(200), CleanText()])
+    short_name = StringField(_l("Tên viết tắt"), filters=[_strip],
+                             validators=[DataRequired(REQUIRED), MaxLength(80), CleanText()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), filters=[_strip, lambda v: v.lower() if v else v],
+                           validators=[DataRequired(REQUIRED), MaxLength(60), CleanText(),
+                                       Username()])
+    full_name = StringField(_l("Họ và tên"), filters=[_strip],
+                            validators=[DataRequired(REQUIRED), MaxLength(200), CleanText()])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED), MaxLength(200),
+                                                     CleanText(), StrongPassword()])
+    unit = StringField(_l("Đơn vị (mã)"), filters=[_strip],
+                       validators=[Optional(), MaxLength(40), CleanText(), Slug()])
+    role = SelectField(_l("Vai trò trong đơn vị"),
+                       choices=[("", "—"), ("officer", _l("Cán bộ phụ trách thi đua")),
+                                ("head", _l("Thủ trưởng đơn vị"))],
+                       validators=[Optional()])
+    board = BooleanField(_l("Thuộc Ban Thi đua – Khen thưởng tỉnh"))
+    admin = BooleanField(_l("Quản trị hệ thống"))
+
+
+def validate_json(form_class: type[FlaskForm], payload: Any) -> FlaskForm:
+    """Validate a JSON object with a page's form; raise ValidationFailed (422) with per-field
+    Vietnamese messages. Only fields the form declares are read."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed(_l("Nội dung yêu cầu phải là một đối tượng JSON."),
+                               code="malformed")
+    data = MultiDict()
+    for key, value in payload.items():
+        if isinstance(value, bool):
+            if value:
+                data.add(key, "y")
+        elif isinstance(value, str | int | float):
+            data.add(key, str(value))
+        elif value is None:
+            continue
+        else:
+            raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields={key: [_l("Sai kiểu dữ liệu.")]})
+    form = form_class(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields=dict(form.errors))
+    return form

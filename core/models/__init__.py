@@ -1,0 +1,17 @@
+"""SQLAlchemy models, one module per aggregate. Import models from here."""
+
+from core.models.audit import GENESIS_HASH, AuditEvent
+from core.models.blocs import (
+    CAMPAIGN_STATUSES,
+    MEMBER_ROLES,
+    Bloc,
+    Campaign,
+    CriterionRow,
+    Membership,
+)
+from core.models.people import UNIT_ROLES, ApiToken, Unit, User
+
+__all__ = [
+    "ApiToken", "AuditEvent", "Bloc", "Campaign", "CriterionRow", "Membership", "Unit",
+    "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
+]

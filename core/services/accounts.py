@@ -1,0 +1,165 @@
+"""Units, users, passwords, sign-in limits and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from limits import parse as parse_limit
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.extensions import db, limiter
+from core.models import ApiToken, Unit, User
+from core.services import audit, clock, permissions
+
+_hasher = PasswordHasher()
+# A hash of a random password, checked when the user does not exist, so that a wrong
+# username costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and \
+            user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _login_limit():
+    return parse_limit(current_app.config["THIDUA_LOGIN_LIMIT"])
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check a username and password. Failed attempts are counted per account (a whole
+    department shares one proxy address, so an IP limit alone would lock everyone out)."""
+    key = (username or "").strip().lower()[:60]
+    limit = _login_limit()
+    if not limiter.limiter.test(limit, "login-failures", key):
+        raise TooManyAttempts(
+            "Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau ít phút.")
+    user = db.session.scalar(select(User).where(func.lower(User.username) == key))
+    if not _password_matches(user, password) or not user.active:
+        limiter.limiter.hit(limit, "login-failures", key)
+        raise InvalidCredentials("Tên đăng nhập hoặc mật khẩu không đúng.")
+    return user
+
+
+def record_sign_in(user: User, *, via: str) -> None:
+    audit.record("user.sign_in", "user", user.username, actor=user, details={"via": via})
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not _password_matches(user, current):
+        raise ValidationFailed("Mật khẩu hiện tại không đúng.",
+                               fields={"current": ["Mật khẩu hiện tại không đúng."]})
+    user.password_hash = hash_password(new)
+    user.password_changed_at = clock.now()
+    audit.record("user.change_password", "user", user.username, actor=user)
+    db.session.commit()
+
+
+def create_unit(code: str, name: str, short_name: str, *, actor: User | None) -> Unit:
+    if actor is not None:
+        permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo đơn vị.")
+    if db.session.scalar(select(Unit.id).where(Unit.code == code)):
+        raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists",
+                       fields={"code": ["Mã đơn vị đã tồn tại."]})
+    unit = Unit(code=code, name=name, short_name=short_name, created_at=clock.now())
+    db.session.add(unit)
+    try:
+        db.session.flush()
+        audit.record("unit.create", "unit", code, actor=actor,
+                     details={"name": name, "short_name": short_name})
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists") from exc
+    return unit
+
+
+def create_user(username: str, full_name: str, password: str, *, unit_code: str | None = None,
+                role: str | None = None, board: bool = False, admin: bool = False,
+                actor: User | None) -> User:
+    """Create a user. ``actor`` None means the command line (trusted)."""
+    if actor is not None:
+        permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo tài khoản.")
+    username = username.strip().lower()
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise ValidationFailed(f"Không có đơn vị mã '{unit_code}'.",
+                                   fields={"unit": ["Không có đơn vị này."]})
+        if role not in ("officer", "head"):
+            raise ValidationFailed("Người thuộc đơn vị phải có vai trò officer hoặc head.",
+                                   fields={"role": ["Chọn cán bộ phụ trách hoặc thủ trưởng."]})
+    elif role:
+        raise ValidationFailed("Vai trò chỉ áp dụng cho người thuộc một đơn vị.",
+                               fields={"unit": ["Chọn đơn vị cho vai trò này."]})
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists",
+                       fields={"username": ["Tên đăng nhập đã tồn tại."]})
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password),
+                unit=unit, role=role if unit else None, is_board=board, is_admin=admin,
+                created_at=clock.now())
+    db.session.add(user)
+    try:
+        db.session.flush()
+        audit.record("user.create", "user", username, actor=actor, details={
+            "unit": unit_code, "role": role, "board": board, "admin": admin})
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists") from exc
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new bearer token, shown once; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_token_digest(token), created_at=clock.now()))
+    audit.record("token.issue", "user", user.username, actor=user)
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                                   ApiToken.revoked.is_(False)))
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def get_unit(code: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã '{code}'.")
+    return unit

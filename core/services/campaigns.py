@@ -1,0 +1,181 @@
+"""Campaigns: opening a bloc's year (freezing its rules) and reading it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import MEMBER_ROLES, Bloc, Campaign, CriterionRow, Membership, Unit, User
+from core.plugin_api import Criterion, Phase, points
+from core.plugins import PluginHost
+from core.services import audit, clock, permissions
+from core.services.plans import gather_plan
+
+
+def plugin_host() -> PluginHost:
+    return current_app.extensions["thidua"]
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    unit: str
+    role: str
+
+
+def _check_members(members: list[MemberSpec]) -> dict[str, Unit]:
+    errors: dict[str, list[str]] = {}
+    if not members:
+        raise ValidationFailed("Khối phải có ít nhất một đơn vị thành viên.",
+                               fields={"members": ["Danh sách thành viên trống."]})
+    codes = [m.unit for m in members]
+    units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_(codes)))}
+    for index, member in enumerate(members):
+        key = f"members[{index}]"
+        if member.unit not in units:
+            errors.setdefault(key, []).append(f"Không có đơn vị mã '{member.unit}'.")
+        elif not units[member.unit].active:
+            errors.setdefault(key, []).append(f"Đơn vị '{member.unit}' đã ngừng hoạt động.")
+        if member.role not in MEMBER_ROLES:
+            errors.setdefault(key, []).append(
+                f"Vai trò '{member.role}' không hợp lệ (leader, deputy, member).")
+    if len(set(codes)) != len(codes):
+        errors.setdefault("members", []).append("Một đơn vị được liệt kê nhiều lần.")
+    leaders = [m for m in members if m.role == "leader"]
+    if len(leaders) != 1:
+        errors.setdefault("members", []).append("Khối phải có đúng một Khối trưởng.")
+    if errors:
+        raise ValidationFailed("Danh sách thành viên không hợp lệ.", fields=errors)
+    return units
+
+
+def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
+                  actor: User) -> Campaign:
+    """Open a bloc's year: ask the plugins, validate, freeze the snapshot, write the rows."""
+    permissions.require(permissions.can_manage_campaigns(actor),
+                        "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được mở năm thi đua.")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise ValidationFailed("Năm không hợp lệ.", fields={"year": ["Năm phải từ 2000 đến 2100."]})
+    plan = gather_plan(plugin_host(), bloc_code, year)
+    if plan.problems:
+        raise ValidationFailed("Kế hoạch của khối không hợp lệ; chưa mở năm thi đua.",
+                               code="invalid_plan", fields={"plan": plan.problems})
+    units = _check_members(members)
+    bloc = db.session.scalar(select(Bloc).where(Bloc.code == bloc_code))
+    if bloc is not None and db.session.scalar(
+            select(Campaign.id).where(Campaign.bloc_id == bloc.id, Campaign.year == year)):
+        raise Conflict(f"Năm thi đua {year} của {plan.bloc.name} đã được mở.",
+                       code="campaign_exists")
+    now = clock.now()
+    if bloc is None:
+        bloc = Bloc(code=bloc_code, name=plan.bloc.name, plugin=plan.plugin, created_at=now)
+        db.session.add(bloc)
+    campaign = Campaign(
+        bloc=bloc, year=year, title=f"{plan.bloc.name} — năm {year}",
+        plugin=plan.plugin, plugin_version=plan.plugin_version, snapshot=plan.snapshot(),
+        status="open", created_at=now, frozen_at=now,
+    )
+    db.session.add(campaign)
+    position = 0
+
+    def add_rows(nodes: list[Criterion], parent: CriterionRow | None) -> None:
+        nonlocal position
+        for node in nodes:
+            position += 1
+            row = CriterionRow(campaign=campaign, parent=parent, code=node.code,
+                               title=node.title, max_points=points(node.max_points),
+                               kind=node.kind, position=position, is_group=bool(node.children))
+            db.session.add(row)
+            add_rows(list(node.children), row)
+
+    add_rows(plan.criteria, None)
+    for member in members:
+        db.session.add(Membership(campaign=campaign, unit=units[member.unit], role=member.role))
+    try:
+        db.session.flush()
+        audit.record("campaign.open", "campaign", f"{bloc_code}/{year}", actor=actor, details={
+            "plugin": plan.plugin, "plugin_version": plan.plugin_version,
+            "members": [{"unit": m.unit, "role": m.role} for m in members],
+        })
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(f"Năm thi đua {year} của {plan.bloc.name} đã được mở.",
+                       code="campaign_exists") from exc
+    return campaign
+
+
+def get_campaign(bloc_code: str, year: int) -> Campaign:
+    campaign = db.session.scalar(
+        select(Campaign).join(Bloc).where(Bloc.code == bloc_code, Campaign.year == year)
+        .options(selectinload(Campaign.memberships).selectinload(Membership.unit)))
+    if campaign is None:
+        raise NotFound(f"Không tìm thấy năm thi đua {year} của khối '{bloc_code}'.",
+                       code="campaign_not_found")
+    return campaign
+
+
+def list_campaigns() -> list[Campaign]:
+    return list(db.session.scalars(
+        select(Campaign).join(Bloc).options(selectinload(Campaign.bloc))
+        .order_by(Campaign.year.desc(), Bloc.code)))
+
+
+def calendar(campaign: Campaign) -> list[Phase]:
+    return [Phase.from_dict(p) for p in campaign.snapshot["calendar"]]
+
+
+def criteria(campaign: Campaign) -> list[Criterion]:
+    return [Criterion.from_dict(c) for c in campaign.snapshot["criteria"]]
+
+
+def current_phases(campaign: Campaign, today: date | None = None) -> list[Phase]:
+    """Phases whose window (opens … due, inclusive) contains today."""
+    today = today or clock.today()
+    return [p for p in calendar(campaign) if p.opens <= today <= p.due]
+
+
+def next_phase(campaign: Campaign, today: date | None = None) -> Phase | None:
+    """The first phase whose last day on time is today or later."""
+    today = today or clock.today()
+    upcoming = [p for p in calendar(campaign) if p.due >= today]
+    return min(upcoming, key=lambda p: (p.due, p.opens)) if upcoming else None
+
+
+def members_by_role(campaign: Campaign) -> list[Membership]:
+    order = {"leader": 0, "deputy": 1, "member": 2}
+    return sorted(campaign.memberships, key=lambda m: (order[m.role], m.unit.name))
+
+
+def campaigns_of_unit(unit_id: int) -> list[Campaign]:
+    return list(db.session.scalars(
+        select(Campaign).join(Membership).where(Membership.unit_id == unit_id)
+        .options(selectinload(Campaign.bloc)).order_by(Campaign.year.desc())))
+
+
+def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
+    """The campaign as the API returns it (API.md → Campaigns)."""
+    snap = campaign.snapshot
+    return {
+        "bloc": campaign.bloc.code,
+        "year": campaign.year,
+        "title": campaign.title,
+        "plugin": campaign.plugin,
+        "plugin_version": campaign.plugin_version,
+        "status": campaign.status,
+        "frozen_at": clock.local(campaign.frozen_at).isoformat(),
+        "members": [{"unit": m.unit.code, "name": m.unit.name, "short_name": m.unit.short_name,
+                     "role": m.role} for m in members_by_role(campaign)],
+        "criteria": snap["criteria"],
+        "max_total": snap["max_total"],
+        "calendar": snap["calendar"],
+        "current_phases": [p.code for p in current_phases(campaign, today)],
+        "voting": {"name": snap["voting"]["name"], "config": snap["voting"]["config"]},
+    }

@@ -1,0 +1,41 @@
+"""Who may do what. Views and API handlers ask here; they never decide themselves."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.errors import Forbidden
+from core.extensions import db
+from core.models import Campaign, Membership, User
+
+
+def require(condition: bool, message: str = "Bạn không có quyền thực hiện thao tác này.") -> None:
+    if not condition:
+        raise Forbidden(message)
+
+
+def is_admin(user: User | None) -> bool:
+    return bool(user and user.is_admin)
+
+
+def is_board(user: User | None) -> bool:
+    return bool(user and user.is_board)
+
+
+def can_manage_campaigns(user: User | None) -> bool:
+    """Opening and archiving a bloc's year: admins and the provincial board."""
+    return is_admin(user) or is_board(user)
+
+
+def campaign_role(user: User | None, campaign: Campaign) -> str | None:
+    """The role of the user's unit in this campaign (leader, deputy, member) or None."""
+    if user is None or user.unit_id is None:
+        return None
+    return db.session.scalar(
+        select(Membership.role).where(Membership.campaign_id == campaign.id,
+                                      Membership.unit_id == user.unit_id))
+
+
+def can_view_campaign(user: User | None, campaign: Campaign) -> bool:
+    """Any signed-in user reads a campaign's plan (criteria, calendar, members)."""
+    return user is not None

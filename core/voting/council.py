@@ -1,0 +1,246 @@
+"""The council vote: a set of polls (approval with seats, or single choice) with a quorum,
+a threshold over a stated base, a self-vote rule and a tie chain. Every number is a parameter.
+
+Shares are exact fractions ("2/3", "1/2") so that boundaries are decided without rounding:
+quorum is met when ``voted >= quorum × eligible``; a candidate passes when
+``votes > threshold × base`` (strictly more, as the law's "quá nửa" reads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from core.voting.base import (
+    BallotRejected,
+    PollContext,
+    PollResult,
+    PollSpec,
+    register_procedure,
+)
+
+METHODS = ("approval", "single")
+THRESHOLD_BASES = ("members", "voters", "valid")
+TIE_BREAKS = ("verified_score", "runoff")
+
+
+def fraction(value: Any) -> Fraction:
+    """Parse "2/3", "0.5", 0.5 or Fraction into an exact Fraction in [0, 1]."""
+    result = Fraction(str(value))
+    if not 0 <= result <= 1:
+        raise ValueError(f"share {value!r} is not between 0 and 1")
+    return result
+
+
+@dataclass(frozen=True)
+class PollDefinition:
+    """One poll of the council vote. ``candidates`` is ``members`` or ``top:K`` (the K best
+    units by verified total). ``max_choices`` defaults to ``seats``."""
+
+    code: str
+    title: str
+    method: str = "approval"
+    seats: int = 1
+    candidates: str = "members"
+    min_choices: int = 1
+    max_choices: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "title": self.title, "method": self.method,
+            "seats": self.seats, "candidates": self.candidates,
+            "min_choices": self.min_choices, "max_choices": self.max_choices,
+        }
+
+    @property
+    def choices_allowed(self) -> int:
+        if self.method == "single":
+            return 1
+        return self.max_choices if self.max_choices is not None else self.seats
+
+
+@register_procedure
+@dataclass(frozen=True)
+class CouncilVote:
+    """Secret-ballot council vote: approval polls with seats and single-choice elections."""
+
+    name: ClassVar[str] = "council_vote"
+
+    poll_definitions: tuple[PollDefinition, ...]
+    quorum: str = "2/3"
+    threshold: str = "1/2"
+    threshold_base: str = "members"
+    self_vote: bool = True
+    tie_break: tuple[str, ...] = ("verified_score", "runoff")
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- snapshot ---------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        return {
+            "polls": [p.to_dict() for p in self.poll_definitions],
+            "quorum": str(self.quorum),
+            "threshold": str(self.threshold),
+            "threshold_base": self.threshold_base,
+            "self_vote": self.self_vote,
+            "tie_break": list(self.tie_break),
+            "notes": self.notes,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> CouncilVote:
+        return cls(
+            poll_definitions=tuple(PollDefinition(**p) for p in config["polls"]),
+            quorum=config.get("quorum", "2/3"),
+            threshold=config.get("threshold", "1/2"),
+            threshold_base=config.get("threshold_base", "members"),
+            self_vote=bool(config.get("self_vote", True)),
+            tie_break=tuple(config.get("tie_break", ("verified_score", "runoff"))),
+            notes=config.get("notes", ""),
+        )
+
+    def problems(self) -> list[str]:
+        """Everything wrong with the parameters, in plain words (empty when valid)."""
+        found: list[str] = []
+        for label, value in (("quorum", self.quorum), ("threshold", self.threshold)):
+            try:
+                fraction(value)
+            except (ValueError, ZeroDivisionError):
+                found.append(f"{label} {value!r} is not a share between 0 and 1")
+        if self.threshold_base not in THRESHOLD_BASES:
+            found.append(f"threshold_base {self.threshold_base!r} is not one of {THRESHOLD_BASES}")
+        for step in self.tie_break:
+            if step not in TIE_BREAKS:
+                found.append(f"tie_break step {step!r} is not one of {TIE_BREAKS}")
+        if not self.poll_definitions:
+            found.append("no polls are defined")
+        codes = [p.code for p in self.poll_definitions]
+        if len(set(codes)) != len(codes):
+            found.append("poll codes are not unique")
+        for p in self.poll_definitions:
+            if p.method not in METHODS:
+                found.append(f"poll {p.code}: method {p.method!r} is not one of {METHODS}")
+            if p.seats < 1:
+                found.append(f"poll {p.code}: seats must be at least 1")
+            if p.min_choices < 0 or p.min_choices > p.choices_allowed:
+                found.append(f"poll {p.code}: min_choices must be between 0 and max_choices")
+            if p.candidates != "members":
+                k = p.candidates.removeprefix("top:")
+                if not p.candidates.startswith("top:") or not k.isdigit() or int(k) < 1:
+                    found.append(f"poll {p.code}: candidates must be 'members' or 'top:K'")
+        return found
+
+    # -- polls ------------------------------------------------------------------------
+    def polls(self, ctx: PollContext) -> list[PollSpec]:
+        specs = []
+        for p in self.poll_definitions:
+            if p.candidates == "members":
+                candidates = tuple(sorted(ctx.members))
+            else:
+                k = int(p.candidates.removeprefix("top:"))
+                ranked = [u for u in ctx.ranking if u in ctx.members] or sorted(ctx.members)
+                candidates = tuple(ranked[:k])
+            allowed = min(p.choices_allowed, len(candidates))
+            specs.append(PollSpec(
+                code=p.code, title=p.title, method=p.method, seats=p.seats,
+                min_choices=min(p.min_choices, allowed), max_choices=allowed,
+                candidates=candidates,
+            ))
+        return specs
+
+    def check_ballot(self, poll: PollSpec, voter: str, choices: list[str]) -> None:
+        if len(set(choices)) != len(choices):
+            raise BallotRejected("Một đơn vị được chọn nhiều lần trên cùng một phiếu.",
+                                 code="duplicate_choice")
+        unknown = [c for c in choices if c not in poll.candidates]
+        if unknown:
+            raise BallotRejected("Phiếu có lựa chọn không nằm trong danh sách ứng viên.",
+                                 code="unknown_candidate")
+        if len(choices) < poll.min_choices:
+            raise BallotRejected(
+                f"Phải chọn ít nhất {poll.min_choices} đơn vị.", code="too_few_choices")
+        if len(choices) > poll.max_choices:
+            raise BallotRejected(
+                f"Chỉ được chọn tối đa {poll.max_choices} đơn vị.", code="too_many_choices")
+        if not self.self_vote and voter in choices:
+            raise BallotRejected("Đơn vị không được tự bầu cho mình.", code="self_vote")
+
+    # -- tally ------------------------------------------------------------------------
+    def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
+        eligible = len(ctx.members)
+        valid_ballots: list[list[str]] = []
+        for choices in ballots:
+            if self._is_valid(poll, choices):
+                valid_ballots.append(choices)
+        voted, valid = len(ballots), len(valid_ballots)
+        base = {"members": eligible, "voters": voted, "valid": valid}[self.threshold_base]
+        quorum = fraction(self.quorum)
+        threshold = fraction(self.threshold)
+        quorum_met = eligible > 0 and voted >= quorum * eligible
+
+        votes = {c: 0 for c in poll.candidates}
+        for choices in valid_ballots:
+            for c in choices:
+                votes[c] += 1
+        counts = []
+        for c in sorted(poll.candidates):
+            share = Fraction(votes[c], base) if base else Fraction(0)
+            counts.append({
+                "candidate": c, "votes": votes[c],
+                "share": round(float(share), 4),
+                "passed": bool(quorum_met and base and votes[c] > threshold * base),
+            })
+        explanation: list[str] = []
+        if not quorum_met:
+            explanation.append(
+                f"Không đủ số đơn vị tham gia bỏ phiếu: {voted}/{eligible}, "
+                f"cần ít nhất {quorum} tổng số thành viên; không ai được bầu.")
+            return PollResult(eligible, voted, valid, voted - valid, False,
+                              tuple(counts), (), tuple(explanation))
+        passed = [c["candidate"] for c in counts if c["passed"]]
+        passed.sort(key=lambda c: (-votes[c], c))
+        elected, runoff = self._fill_seats(poll.seats, passed, votes, ctx, explanation)
+        return PollResult(eligible, voted, valid, voted - valid, True, tuple(counts),
+                          tuple(elected), tuple(explanation), tuple(runoff))
+
+    def _is_valid(self, poll: PollSpec, choices: list[str]) -> bool:
+        try:
+            self.check_ballot(poll, "", choices)
+        except BallotRejected:
+            return False
+        return True
+
+    def _fill_seats(self, seats: int, passed: list[str], votes: dict[str, int],
+                    ctx: PollContext, explanation: list[str]) -> tuple[list[str], list[str]]:
+        if len(passed) <= seats:
+            return passed, []
+        cutoff = votes[passed[seats - 1]]
+        sure = [c for c in passed if votes[c] > cutoff]
+        tied = [c for c in passed if votes[c] == cutoff]
+        open_seats = seats - len(sure)
+        if len(tied) <= open_seats:
+            return sure + tied, []
+        explanation.append(
+            f"Đồng số phiếu ({cutoff}) giữa {', '.join(sorted(tied))} cho {open_seats} vị trí còn lại.")
+        for step in self.tie_break:
+            if step == "verified_score":
+                scored = sorted(tied, key=lambda c: (-ctx.scores.get(c, 0.0), c))
+                cut_score = ctx.scores.get(scored[open_seats - 1], 0.0)
+                above = [c for c in scored if ctx.scores.get(c, 0.0) > cut_score]
+                at_cut = [c for c in scored if ctx.scores.get(c, 0.0) == cut_score]
+                if len(above) + len(at_cut) <= open_seats or len(above) == open_seats:
+                    chosen = (above + at_cut)[:open_seats] if len(above) < open_seats else above
+                    explanation.append(
+                        "Phân định theo tổng điểm thẩm định: " + ", ".join(
+                            f"{c} ({ctx.scores.get(c, 0.0):g})" for c in scored) + ".")
+                    return sure + chosen, []
+                sure, tied, open_seats = sure + above, at_cut, open_seats - len(above)
+                explanation.append(
+                    "Tổng điểm thẩm định vẫn bằng nhau giữa " + ", ".join(sorted(tied)) + ".")
+            elif step == "runoff":
+                explanation.append(
+                    "Tổ chức bầu lại giữa " + ", ".join(sorted(tied)) +
+                    f" cho {open_seats} vị trí còn lại.")
+                return sure, sorted(tied)
+        return sure, sorted(tied)
