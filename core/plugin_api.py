@@ -26,6 +26,7 @@ Deliverable = Literal[
 LatePolicy = Literal["reject", "accept_marked"]
 
 CRITERION_KINDS: tuple[str, ...] = ("item", "bonus", "deduction")
+SCORERS: tuple[str, ...] = ("unit", "board")
 PHASE_HOSTS: tuple[str, ...] = ("leader", "deputy", "board", "members")
 DELIVERABLES: tuple[str, ...] = (
     "registration", "mid_year_report", "year_end_report", "verification", "vote",
@@ -73,6 +74,7 @@ class Criterion:
     kind: str = "item"
     guidance: str = ""
     children: tuple[Criterion, ...] = ()
+    scorer: str = "unit"  # "unit": self-scored then verified; "board": scored by the board
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ class Criterion:
             "max_points": _json_number(points(self.max_points)),
             "kind": self.kind,
             "guidance": self.guidance,
+            "scorer": self.scorer,
             "children": [child.to_dict() for child in self.children],
         }
 
@@ -93,6 +96,7 @@ class Criterion:
             kind=data.get("kind", "item"),
             guidance=data.get("guidance", ""),
             children=tuple(cls.from_dict(c) for c in data.get("children", ())),
+            scorer=data.get("scorer", "unit"),
         )
 
     def walk(self):
@@ -156,6 +160,7 @@ __all__ = [
     "hookimpl",
     "points",
     "CRITERION_KINDS",
+    "SCORERS",
     "PHASE_HOSTS",
     "DELIVERABLES",
     "LATE_POLICIES",

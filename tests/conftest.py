@@ -18,9 +18,43 @@ from core import create_app
 from core.config import TIMEZONE
 from core.extensions import db, limiter
 
-TEST_DATABASE_URL = os.environ.get("THIDUA_TEST_DATABASE_URL", "")
+BASE_TEST_DATABASE_URL = os.environ.get("THIDUA_TEST_DATABASE_URL", "")
+# On PostgreSQL each pytest process gets its own database (created in pytest_configure),
+# so parallel runs never drop each other's tables.
+TEST_DATABASE_URL = BASE_TEST_DATABASE_URL
 DEMO_PASSWORD = "ThiDua@2021"
 TEST_PLUGINS_DIR = Path(__file__).parent / "plugins_fixture"
+
+
+def pytest_configure(config) -> None:
+    global TEST_DATABASE_URL
+    if not BASE_TEST_DATABASE_URL.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(BASE_TEST_DATABASE_URL)
+    name = f"{base.database or 'test'}_thidua_{os.getpid()}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    TEST_DATABASE_URL = base.set(database=name).render_as_string(hide_password=False)
+    config._thidua_database = (base, name)
+
+
+def pytest_unconfigure(config) -> None:
+    created = getattr(config, "_thidua_database", None)
+    if created is None:
+        return
+    from sqlalchemy import create_engine, text
+
+    base, name = created
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def database_kind() -> str:

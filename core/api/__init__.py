@@ -119,4 +119,4 @@ def token_required(view):
 limiter.limit("30 per minute", key_func=lambda: request.remote_addr or "?")(api_bp)
 
 
-from core.api import routes  # noqa: E402,F401  (register the routes)
+from core.api import cycle, routes  # noqa: E402,F401  (register the routes)

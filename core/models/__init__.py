@@ -10,8 +10,25 @@ from core.models.blocs import (
     Membership,
 )
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
+from core.models.work import (
+    REPORT_KINDS,
+    WORK_STATUSES,
+    Attachment,
+    CriterionChange,
+    DeadlineExtension,
+    PhaseRecord,
+    Registration,
+    RegistrationItem,
+    Report,
+    ReportProgress,
+    Score,
+    ScoreSheet,
+)
 
 __all__ = [
     "ApiToken", "AuditEvent", "Bloc", "Campaign", "CriterionRow", "Membership", "Unit",
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
+    "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
+    "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
+    "WORK_STATUSES",
 ]

@@ -102,6 +102,7 @@ class CriterionRow(db.Model):
         UniqueConstraint("campaign_id", "code", name="uq_criteria_campaign_code"),
         CheckConstraint("kind IN ('item', 'bonus', 'deduction')", name="kind_known"),
         CheckConstraint("max_points >= 0", name="max_points_positive"),
+        CheckConstraint("scorer IN ('unit', 'board')", name="scorer_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +115,7 @@ class CriterionRow(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     position: Mapped[int] = mapped_column(Integer)
     is_group: Mapped[bool] = mapped_column(default=False, server_default="0")
+    scorer: Mapped[str] = mapped_column(String(20), default="unit", server_default="unit")
 
     campaign: Mapped[Campaign] = relationship(back_populates="criteria")
     parent: Mapped[CriterionRow | None] = relationship(remote_side=[id])

@@ -91,7 +91,8 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
             position += 1
             row = CriterionRow(campaign=campaign, parent=parent, code=node.code,
                                title=node.title, max_points=points(node.max_points),
-                               kind=node.kind, position=position, is_group=bool(node.children))
+                               kind=node.kind, position=position, is_group=bool(node.children),
+                               scorer=node.scorer)
             db.session.add(row)
             add_rows(list(node.children), row)
 

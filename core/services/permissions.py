@@ -39,3 +39,20 @@ def campaign_role(user: User | None, campaign: Campaign) -> str | None:
 def can_view_campaign(user: User | None, campaign: Campaign) -> bool:
     """Any signed-in user reads a campaign's plan (criteria, calendar, members)."""
     return user is not None
+
+
+def can_read_work(user: User | None, campaign: Campaign) -> bool:
+    """Registrations, reports and scores: every member unit, the board and admins."""
+    if user is None:
+        return False
+    return is_admin(user) or is_board(user) or campaign_role(user, campaign) is not None
+
+
+def can_write_for_unit(user: User | None, campaign: Campaign, unit_id: int) -> bool:
+    """Only the unit's own staff (officer or head) write its registration, reports, self-scores."""
+    return (user is not None and user.unit_id == unit_id
+            and campaign_role(user, campaign) is not None)
+
+
+def is_leadership(user: User | None, campaign: Campaign) -> bool:
+    return campaign_role(user, campaign) in ("leader", "deputy")

@@ -19,6 +19,7 @@ from core.plugin_api import (
     DELIVERABLES,
     LATE_POLICIES,
     PHASE_HOSTS,
+    SCORERS,
     BlocInfo,
     Criterion,
     Phase,
@@ -87,6 +88,8 @@ def criteria_problems(criteria: Any) -> list[str]:
             problems.append(f"{label}: thiếu tên tiêu chí.")
         if node.kind not in CRITERION_KINDS:
             problems.append(f"{label}: loại '{node.kind}' không hợp lệ.")
+        if getattr(node, "scorer", "unit") not in SCORERS:
+            problems.append(f"{label}: người chấm '{node.scorer}' không hợp lệ (unit, board).")
         if parent_kind is not None and node.kind != parent_kind:
             problems.append(f"{label}: loại '{node.kind}' khác loại của nhóm ('{parent_kind}').")
         try:

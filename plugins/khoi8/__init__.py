@@ -122,7 +122,7 @@ def criteria_2021() -> list[Criterion]:
         )),
         Criterion(code="T", title="Điểm trừ", kind="deduction", max_points=18, children=(
             Criterion(code="T.1", kind="deduction", max_points=8,
-                      title="Không đăng ký thi đua đầu năm",
+                      title="Không đăng ký thi đua đầu năm", scorer="board",
                       guidance="Ban Thi đua – Khen thưởng tỉnh chấm."),
             Criterion(code="T.2", kind="deduction", max_points=5,
                       title="Gửi báo cáo sơ kết, tổng kết trễ hạn"),

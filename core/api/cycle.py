@@ -1,0 +1,216 @@
+"""Routes of the yearly cycle (API.md → The cycle): registrations, reports, attachments,
+scores, verification, ranking, status, deadlines, the points table, the iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify, request, send_file
+
+from core.api import api_bp, current_api_user, json_body, token_required
+from core.errors import ValidationFailed
+from core.services import (
+    attachments,
+    campaigns,
+    covenant,
+    deadlines,
+    permissions,
+    progress,
+    registration,
+    reports,
+    scoring,
+)
+from core.services.accounts import get_unit
+from core.services.cycle import member_unit
+
+BASE = "/campaigns/<bloc>/<int:year>"
+
+
+def _submit_flag(payload: dict) -> bool:
+    submit = payload.get("submit", False)
+    if not isinstance(submit, bool):
+        raise ValidationFailed("Dữ liệu không hợp lệ.",
+                               fields={"submit": ["Phải là true hoặc false."]})
+    return submit
+
+
+@api_bp.get(f"{BASE}/registrations/<unit>")
+@token_required
+def get_registration(bloc: str, year: int, unit: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    found_unit, reg = registration.read(campaign, unit, actor=current_api_user())
+    return jsonify(registration.describe(found_unit, reg))
+
+
+@api_bp.put(f"{BASE}/registrations/<unit>")
+@token_required
+def put_registration(bloc: str, year: int, unit: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    reg = registration.save(campaign, unit, payload.get("items", []),
+                            submit=_submit_flag(payload), actor=current_api_user(),
+                            version=payload.get("version"))
+    return jsonify(registration.describe(reg.unit if reg.unit else get_unit(unit), reg))
+
+
+@api_bp.post(f"{BASE}/registrations/<unit>/return")
+@token_required
+def return_registration(bloc: str, year: int, unit: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    reg = registration.return_for_correction(campaign, unit, json_body().get("reason"),
+                                             actor=current_api_user())
+    return jsonify(registration.describe(get_unit(unit), reg))
+
+
+@api_bp.get(f"{BASE}/reports/<unit>/<kind>")
+@token_required
+def get_report(bloc: str, year: int, unit: str, kind: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    found_unit, report = reports.read(campaign, unit, kind, actor=current_api_user())
+    return jsonify(reports.describe(found_unit, report, kind))
+
+
+@api_bp.put(f"{BASE}/reports/<unit>/<kind>")
+@token_required
+def put_report(bloc: str, year: int, unit: str, kind: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    report = reports.save(campaign, unit, kind, payload.get("body"), payload.get("progress"),
+                          submit=_submit_flag(payload), actor=current_api_user(),
+                          version=payload.get("version"))
+    return jsonify(reports.describe(get_unit(unit), report, kind))
+
+
+@api_bp.post(f"{BASE}/reports/<unit>/<kind>/attachments")
+@token_required
+def post_attachment(bloc: str, year: int, unit: str, kind: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Chưa chọn tệp (trường 'file').", fields={"file": ["Bắt buộc."]})
+    data = upload.read()
+    attachment = reports.attach(campaign, unit, kind, data, upload.filename,
+                                actor=current_api_user())
+    response = jsonify({"id": attachment.id, "name": attachment.display_name,
+                        "size": attachment.size, "sha256": attachment.sha256,
+                        "content_type": attachment.content_type})
+    response.status_code = 201
+    return response
+
+
+@api_bp.get(f"{BASE}/reports/<unit>/<kind>/attachments/<attachment_id>")
+@token_required
+def get_attachment(bloc: str, year: int, unit: str, kind: str, attachment_id: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    found = reports.attachment_for_download(campaign, unit, kind, attachment_id,
+                                            actor=current_api_user())
+    return send_file(attachments.storage_path(found.sha256), mimetype=found.content_type,
+                     as_attachment=True, download_name=found.display_name)
+
+
+@api_bp.get(f"{BASE}/scores/<unit>")
+@token_required
+def get_scores(bloc: str, year: int, unit: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    permissions.require(permissions.can_read_work(current_api_user(), campaign))
+    found_unit = member_unit(campaign, unit)
+    return jsonify(scoring.describe(campaign, found_unit, scoring.sheet_of(campaign, found_unit)))
+
+
+@api_bp.put(f"{BASE}/scores/<unit>")
+@token_required
+def put_scores(bloc: str, year: int, unit: str):
+    """Self scores from the unit; verified scores from leader, deputy or board — decided by
+    which fields the items carry."""
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    items = payload.get("items", [])
+    user = current_api_user()
+    verifying = isinstance(items, list) and any(
+        isinstance(i, dict) and ("verified_score" in i or "reason" in i) for i in items)
+    if verifying:
+        sheet = scoring.verify(campaign, unit, items, actor=user, version=payload.get("version"))
+    else:
+        sheet = scoring.save_self_scores(campaign, unit, items, actor=user,
+                                         version=payload.get("version"))
+    return jsonify(scoring.describe(campaign, member_unit(campaign, unit), sheet))
+
+
+@api_bp.post(f"{BASE}/verification/lock")
+@token_required
+def lock_verification(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    scoring.lock_verification(campaign, actor=current_api_user())
+    return jsonify({"locked": True})
+
+
+@api_bp.get(f"{BASE}/ranking")
+@token_required
+def get_ranking(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    permissions.require(permissions.can_read_work(current_api_user(), campaign))
+    return jsonify([{"rank": r["rank"], "unit": r["unit"].code, "name": r["unit"].name,
+                     "self_total": float(r["self_total"]),
+                     "verified_total": float(r["verified_total"])}
+                    for r in scoring.ranking(campaign)])
+
+
+@api_bp.get(f"{BASE}/status")
+@token_required
+def get_status(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    permissions.require(permissions.is_leadership(user, campaign) or permissions.is_board(user)
+                        or permissions.is_admin(user))
+    grid = progress.status_grid(campaign)
+    return jsonify({
+        "rows": [{"unit": r["unit"].code, "role": r["role"],
+                  "cells": {k: v.to_dict() for k, v in r["cells"].items()}}
+                 for r in grid["rows"]],
+        "summary": grid["summary"], "closed": grid["closed"]})
+
+
+@api_bp.post(f"{BASE}/deadlines")
+@token_required
+def post_extension(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    try:
+        new_due = date.fromisoformat(str(payload.get("due")))
+    except ValueError as exc:
+        raise ValidationFailed("Ngày không hợp lệ.", fields={"due": ["Dạng YYYY-MM-DD."]}) \
+            from exc
+    unit_code = payload.get("unit")
+    unit = member_unit(campaign, unit_code) if unit_code else None
+    reason = payload.get("reason")
+    ext = deadlines.extend(campaign, str(payload.get("phase", ""))[:40], new_due,
+                           reason if isinstance(reason, str) else "", unit=unit,
+                           actor=current_api_user())
+    response = jsonify({"phase": ext.phase_code, "due": ext.due.isoformat(),
+                        "unit": unit.code if unit else None, "reason": ext.reason})
+    response.status_code = 201
+    return response
+
+
+@api_bp.post(f"{BASE}/mid-year-review/close")
+@token_required
+def close_mid_year(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    reports.close_mid_year_review(campaign, payload.get("date"), payload.get("place"),
+                                  payload.get("conclusions"), actor=current_api_user())
+    return jsonify({"closed": True})
+
+
+@api_bp.put(f"{BASE}/criteria")
+@token_required
+def put_criteria(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    payload = json_body()
+    made = covenant.adjust(campaign, payload.get("changes"), payload.get("reason"),
+                           actor=current_api_user())
+    return jsonify({"stage": covenant.stage(campaign),
+                    "changes": [{"criterion": c.code, "old": float(c.old_max),
+                                 "new": float(c.new_max), "reason": c.reason} for c in made],
+                    "criteria": campaign.snapshot["criteria"],
+                    "max_total": campaign.snapshot["max_total"]})

@@ -1,0 +1,218 @@
+"""Reports: the mid-year review (sơ kết, to the deputy) and the year-end report (tổng kết, to
+the leader). Progress is given for each registered target; the deputy closes the review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import REPORT_KINDS, Attachment, Campaign, Report, ReportProgress, Unit, User
+from core.services import attachments, audit, clock, deadlines, permissions, registration
+from core.services.cycle import check_version, member_unit, raise_if, text_field
+
+DELIVERABLE = {"mid_year": "mid_year_report", "year_end": "year_end_report"}
+
+
+def _kind(kind: str) -> str:
+    if kind not in REPORT_KINDS:
+        raise NotFound("Loại báo cáo không hợp lệ (mid_year hoặc year_end).",
+                       code="unknown_report_kind")
+    return kind
+
+
+def get(campaign: Campaign, unit: Unit, kind: str) -> Report | None:
+    return db.session.scalar(
+        select(Report).where(Report.campaign_id == campaign.id, Report.unit_id == unit.id,
+                             Report.kind == kind)
+        .options(selectinload(Report.progress).selectinload(ReportProgress.criterion),
+                 selectinload(Report.attachments)))
+
+
+def read(campaign: Campaign, unit_code: str, kind: str, *,
+         actor: User) -> tuple[Unit, Report | None]:
+    permissions.require(permissions.can_read_work(actor, campaign))
+    unit = member_unit(campaign, unit_code)
+    return unit, get(campaign, unit, _kind(kind))
+
+
+def registered_targets(campaign: Campaign, unit: Unit) -> dict[str, Any]:
+    """Criterion rows the unit registered a target for (not "không áp dụng")."""
+    reg = registration.get(campaign, unit)
+    if reg is None:
+        return {}
+    return {i.criterion.code: i.criterion for i in reg.items
+            if not i.not_applicable and i.target}
+
+
+def _editable(campaign: Campaign, unit: Unit, kind: str, actor: User,
+              version: Any) -> tuple[Report | None, deadlines.Timing]:
+    permissions.require(permissions.can_write_for_unit(actor, campaign, unit.id),
+                        "Chỉ cán bộ của đơn vị được lập báo cáo của đơn vị mình.")
+    report = get(campaign, unit, kind)
+    if report is not None and report.status == "submitted":
+        raise Conflict("Báo cáo đã gửi; không sửa được.", code="already_submitted")
+    if report is not None:
+        check_version(report.version, version)
+    if kind == "mid_year":
+        deadlines.require_step_open(campaign, deadlines.MID_YEAR_REVIEW,
+                                    "Khối phó đã kết thúc sơ kết 6 tháng; không nhận báo cáo.")
+    timing = deadlines.check_window(campaign, DELIVERABLE[kind], unit.id)
+    return report, timing
+
+
+def _new_report(campaign: Campaign, unit: Unit, kind: str) -> Report:
+    report = Report(campaign_id=campaign.id, unit_id=unit.id, kind=kind, status="draft",
+                    version=1, updated_at=clock.now(), body="")
+    db.session.add(report)
+    return report
+
+
+def save(campaign: Campaign, unit_code: str, kind: str, body: Any, progress: Any, *,
+         submit: bool, actor: User, version: Any = None) -> Report:
+    """Save a report draft (summary and progress per registered target); submit it."""
+    kind = _kind(kind)
+    unit = member_unit(campaign, unit_code)
+    report, timing = _editable(campaign, unit, kind, actor, version)
+    targets = registered_targets(campaign, unit)
+    errors: dict[str, list[str]] = {}
+    text = text_field(body, "body", errors, max_length=20000)
+    entries: dict[str, tuple[int, str]] = {}
+    if progress is None:
+        progress = []
+    if not isinstance(progress, list):
+        errors["progress"] = ["Phải là một danh sách."]
+        progress = []
+    for index, entry in enumerate(progress):
+        key = f"progress[{index}]"
+        if not isinstance(entry, dict):
+            errors.setdefault(key, []).append("Mỗi mục tiến độ là một đối tượng.")
+            continue
+        code = entry.get("criterion")
+        if not isinstance(code, str) or code not in targets:
+            errors.setdefault(key, []).append(
+                f"Tiêu chí '{str(code)[:40]}' không có trong chỉ tiêu đã đăng ký.")
+            continue
+        if code in entries:
+            errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
+            continue
+        percent = entry.get("percent")
+        if isinstance(percent, str) and percent.strip().isdigit():
+            percent = int(percent.strip())
+        if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+            errors.setdefault(f"{key}.percent", []).append(
+                "Tỷ lệ hoàn thành là số nguyên từ 0 đến 100.")
+            continue
+        entries[code] = (percent, text_field(entry.get("note"), f"{key}.note", errors))
+    raise_if(errors)
+    if submit:
+        missing = [code for code in targets if code not in entries]
+        if missing:
+            raise ValidationFailed("Chưa báo cáo tiến độ cho mọi chỉ tiêu đã đăng ký.",
+                                   code="incomplete",
+                                   fields={"progress": [f"Thiếu: {', '.join(missing)}."]})
+        if not text:
+            raise ValidationFailed("Cần nhập nội dung báo cáo trước khi gửi.",
+                                   code="incomplete", fields={"body": ["Bắt buộc khi gửi."]})
+        if kind == "year_end":
+            from core.services import scoring
+
+            scoring.require_complete_self_scores(campaign, unit)
+
+    if report is None:
+        report = _new_report(campaign, unit, kind)
+    else:
+        report.version += 1
+    report.body = text
+    report.updated_at = clock.now()
+    existing = {p.criterion.code: p for p in report.progress}
+    for code, (percent, note) in entries.items():
+        if code in existing:
+            existing[code].percent, existing[code].note = percent, note
+        else:
+            report.progress.append(ReportProgress(criterion=targets[code], percent=percent,
+                                                  note=note))
+    if submit:
+        report.status, report.submitted_at, report.late = "submitted", clock.now(), timing.late
+    audit.record(f"report.{kind}.{'submit' if submit else 'save'}", "report",
+                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
+                 details={"progress": len(entries), "late": timing.late if submit else None})
+    db.session.commit()
+    return report
+
+
+def attach(campaign: Campaign, unit_code: str, kind: str, data: bytes, name: str | None, *,
+           actor: User) -> Attachment:
+    """Attach a file to a report that is still a draft (creating the draft if needed)."""
+    kind = _kind(kind)
+    unit = member_unit(campaign, unit_code)
+    report, _timing = _editable(campaign, unit, kind, actor, None)
+    file_id, sha256, content_type, shown = attachments.store(data, name)
+    if report is None:
+        report = _new_report(campaign, unit, kind)
+    attachment = Attachment(id=file_id, report=report, sha256=sha256, size=len(data),
+                            content_type=content_type, display_name=shown,
+                            uploaded_at=clock.now(), uploaded_by=actor.id)
+    db.session.add(attachment)
+    audit.record("report.attach", "report",
+                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
+                 details={"attachment": file_id, "sha256": sha256, "size": len(data)})
+    db.session.commit()
+    return attachment
+
+
+def attachment_for_download(campaign: Campaign, unit_code: str, kind: str, attachment_id: str,
+                            *, actor: User) -> Attachment:
+    permissions.require(permissions.can_read_work(actor, campaign))
+    unit = member_unit(campaign, unit_code)
+    found = db.session.scalar(
+        select(Attachment).join(Report).where(
+            Attachment.id == attachment_id, Report.campaign_id == campaign.id,
+            Report.unit_id == unit.id, Report.kind == _kind(kind)))
+    if found is None:
+        raise NotFound("Không tìm thấy tệp đính kèm.")
+    return found
+
+
+def close_mid_year_review(campaign: Campaign, meeting_date: Any, place: Any, conclusions: Any,
+                          *, actor: User) -> None:
+    """The deputy records the review meeting and closes the mid-year phase."""
+    from datetime import date
+
+    permissions.require(permissions.campaign_role(actor, campaign) == "deputy",
+                        "Chỉ Khối phó (đơn vị chủ trì sơ kết) được kết thúc sơ kết.")
+    errors: dict[str, list[str]] = {}
+    try:
+        held_on = date.fromisoformat(str(meeting_date))
+    except ValueError:
+        errors["date"] = ["Ngày họp không hợp lệ (YYYY-MM-DD)."]
+        held_on = None
+    where = text_field(place, "place", errors, max_length=300)
+    summary = text_field(conclusions, "conclusions", errors, max_length=20000)
+    if not where and "place" not in errors:
+        errors["place"] = ["Bắt buộc."]
+    if not summary and "conclusions" not in errors:
+        errors["conclusions"] = ["Bắt buộc."]
+    raise_if(errors)
+    deadlines.close_step(campaign, deadlines.MID_YEAR_REVIEW, actor=actor, details={
+        "date": held_on.isoformat(), "place": where, "conclusions": summary})
+
+
+def describe(unit: Unit, report: Report | None, kind: str) -> dict[str, Any]:
+    if report is None:
+        return {"unit": unit.code, "kind": kind, "status": "missing", "submitted_at": None,
+                "late": False, "version": 0, "body": "", "progress": [], "attachments": []}
+    return {
+        "unit": unit.code, "kind": kind, "status": report.status,
+        "submitted_at": clock.local(report.submitted_at).isoformat()
+        if report.submitted_at else None,
+        "late": report.late, "version": report.version, "body": report.body,
+        "progress": [{"criterion": p.criterion.code, "percent": p.percent, "note": p.note}
+                     for p in sorted(report.progress, key=lambda p: p.criterion.position)],
+        "attachments": [{"id": a.id, "name": a.display_name, "size": a.size,
+                         "sha256": a.sha256, "content_type": a.content_type}
+                        for a in report.attachments],
+    }

@@ -1,0 +1,310 @@
+"""Self-scores, verification and ranking.
+
+Bounds: an item scores 0…max; a bonus line 0…cap; a deduction line −cap…0. A bonus or
+deduction group's total is capped at the group's maximum. A verified score defaults to the
+self score (accepted as is); where the leadership enters a different one, a reason is required.
+Lines with ``scorer="board"`` are scored by the provincial board only (e.g. −8 for a unit that
+never registered). Ranking: by verified total, highest first; equal totals share a rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, ValidationFailed
+from core.extensions import db
+from core.models import Campaign, CriterionRow, Membership, Report, Score, ScoreSheet, Unit, User
+from core.services import audit, clock, deadlines, permissions
+from core.services.cycle import (
+    check_version,
+    criteria_rows,
+    member_unit,
+    number_field,
+    raise_if,
+    text_field,
+)
+
+ZERO = Decimal(0)
+TIE_RULE = ("Xếp hạng theo tổng điểm thẩm định, từ cao xuống thấp; các đơn vị bằng điểm "
+            "được xếp cùng hạng (ví dụ 1, 1, 3) và liệt kê theo tên.")
+
+
+def bounds(row: CriterionRow) -> tuple[Decimal, Decimal]:
+    cap = Decimal(row.max_points)
+    return (-cap, ZERO) if row.kind == "deduction" else (ZERO, cap)
+
+
+def sheet_of(campaign: Campaign, unit: Unit) -> ScoreSheet | None:
+    return db.session.scalar(
+        select(ScoreSheet).where(ScoreSheet.campaign_id == campaign.id,
+                                 ScoreSheet.unit_id == unit.id)
+        .options(selectinload(ScoreSheet.scores).selectinload(Score.criterion)))
+
+
+def _sheet_for_update(campaign: Campaign, unit: Unit, version: Any) -> ScoreSheet:
+    sheet = sheet_of(campaign, unit)
+    if sheet is None:
+        sheet = ScoreSheet(campaign_id=campaign.id, unit_id=unit.id, version=1,
+                           updated_at=clock.now())
+        db.session.add(sheet)
+    else:
+        check_version(sheet.version, version)
+        sheet.version += 1
+        sheet.updated_at = clock.now()
+    return sheet
+
+
+def _year_end_submitted(campaign: Campaign, unit: Unit) -> bool:
+    return bool(db.session.scalar(select(Report.id).where(
+        Report.campaign_id == campaign.id, Report.unit_id == unit.id,
+        Report.kind == "year_end", Report.status == "submitted")))
+
+
+def _items(items: Any) -> list[Any]:
+    if not isinstance(items, list):
+        raise ValidationFailed("Danh sách điểm không hợp lệ.",
+                               fields={"items": ["Phải là một danh sách."]})
+    return items
+
+
+def save_self_scores(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
+                     version: Any = None) -> ScoreSheet:
+    """The unit's own scores (with evidence wherever above zero), before its year-end
+    report is submitted, within the year-end phase."""
+    unit = member_unit(campaign, unit_code)
+    permissions.require(permissions.can_write_for_unit(actor, campaign, unit.id),
+                        "Chỉ cán bộ của đơn vị được tự chấm điểm cho đơn vị mình.")
+    if _year_end_submitted(campaign, unit):
+        raise Conflict("Báo cáo tổng kết đã gửi; bảng tự chấm điểm không sửa được nữa.",
+                       code="already_submitted")
+    deadlines.check_window(campaign, "year_end_report", unit.id)
+    rows = {r.code: r for r in criteria_rows(campaign) if not r.is_group}
+    errors: dict[str, list[str]] = {}
+    parsed: dict[str, tuple[Decimal | None, str]] = {}
+    for index, item in enumerate(_items(items)):
+        key = f"items[{index}]"
+        code = item.get("criterion") if isinstance(item, dict) else None
+        row = rows.get(code) if isinstance(code, str) else None
+        if row is None:
+            errors.setdefault(key, []).append(f"Không có tiêu chí mã '{str(code)[:40]}'.")
+            continue
+        if row.scorer != "unit":
+            errors.setdefault(key, []).append(
+                f"Tiêu chí {code} do Ban Thi đua – Khen thưởng tỉnh chấm, đơn vị không tự chấm.")
+            continue
+        if code in parsed:
+            errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
+            continue
+        score = number_field(item.get("self_score"), f"{key}.self_score", errors)
+        evidence = text_field(item.get("evidence"), f"{key}.evidence", errors)
+        if score is not None:
+            low, high = bounds(row)
+            if not low <= score <= high:
+                errors.setdefault(f"{key}.self_score", []).append(
+                    f"Tiêu chí {code}: điểm phải từ {low:g} đến {high:g}.")
+            elif score > 0 and not evidence:
+                errors.setdefault(f"{key}.evidence", []).append(
+                    f"Tiêu chí {code}: cần ghi minh chứng cho điểm lớn hơn 0.")
+        parsed[code] = (score, evidence)
+    raise_if(errors)
+    sheet = _sheet_for_update(campaign, unit, version)
+    existing = {s.criterion.code: s for s in sheet.scores}
+    for code, (score, evidence) in parsed.items():
+        row = existing.get(code)
+        if row is None:
+            sheet.scores.append(Score(criterion=rows[code], self_score=score, evidence=evidence))
+        else:
+            row.self_score, row.evidence = score, evidence
+    audit.record("score.self", "score_sheet",
+                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
+                 details={code: str(s) if s is not None else None
+                          for code, (s, _e) in parsed.items()})
+    db.session.commit()
+    return sheet
+
+
+def require_complete_self_scores(campaign: Campaign, unit: Unit) -> None:
+    """Every unit-scored item must have a self score before the year-end report is sent."""
+    sheet = sheet_of(campaign, unit)
+    scored = {s.criterion.code for s in sheet.scores if s.self_score is not None} if sheet else set()
+    missing = [r.code for r in criteria_rows(campaign)
+               if not r.is_group and r.kind == "item" and r.scorer == "unit"
+               and r.code not in scored]
+    if missing:
+        raise ValidationFailed("Chưa tự chấm điểm đủ các tiêu chí.", code="incomplete",
+                               fields={"scores": [f"Thiếu điểm: {', '.join(missing)}."]})
+
+
+def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
+           version: Any = None) -> ScoreSheet:
+    """Verified scores: leader or deputy for the unit's lines, the board for its own lines."""
+    unit = member_unit(campaign, unit_code)
+    leadership = permissions.is_leadership(actor, campaign)
+    board = permissions.is_board(actor)
+    permissions.require(leadership or board,
+                        "Chỉ Khối trưởng, Khối phó hoặc Ban Thi đua – Khen thưởng được thẩm định.")
+    deadlines.require_step_open(campaign, deadlines.VERIFICATION,
+                                "Khối trưởng đã khóa kết quả thẩm định; không sửa được nữa.")
+    deadlines.check_window(campaign, "verification", None)
+    rows = {r.code: r for r in criteria_rows(campaign) if not r.is_group}
+    sheet = sheet_of(campaign, unit)
+    current = {s.criterion.code: s for s in sheet.scores} if sheet else {}
+    errors: dict[str, list[str]] = {}
+    parsed: dict[str, tuple[Decimal | None, str]] = {}
+    for index, item in enumerate(_items(items)):
+        key = f"items[{index}]"
+        code = item.get("criterion") if isinstance(item, dict) else None
+        row = rows.get(code) if isinstance(code, str) else None
+        if row is None:
+            errors.setdefault(key, []).append(f"Không có tiêu chí mã '{str(code)[:40]}'.")
+            continue
+        if row.scorer == "board" and not board:
+            errors.setdefault(key, []).append(
+                f"Tiêu chí {code} do Ban Thi đua – Khen thưởng tỉnh chấm.")
+            continue
+        if row.scorer == "unit" and not leadership:
+            errors.setdefault(key, []).append(
+                f"Tiêu chí {code} do Khối trưởng hoặc Khối phó thẩm định.")
+            continue
+        if code in parsed:
+            errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
+            continue
+        score = number_field(item.get("verified_score"), f"{key}.verified_score", errors)
+        reason = text_field(item.get("reason"), f"{key}.reason", errors)
+        if score is not None:
+            low, high = bounds(row)
+            if not low <= score <= high:
+                errors.setdefault(f"{key}.verified_score", []).append(
+                    f"Tiêu chí {code}: điểm phải từ {low:g} đến {high:g}.")
+            self_score = current[code].self_score if code in current else None
+            baseline = self_score if row.scorer == "unit" else ZERO
+            if (baseline is None or score != baseline) and not reason:
+                errors.setdefault(f"{key}.reason", []).append(
+                    f"Tiêu chí {code}: điểm thẩm định khác điểm tự chấm, cần nêu lý do.")
+        parsed[code] = (score, reason)
+    raise_if(errors)
+    sheet = _sheet_for_update(campaign, unit, version)
+    current = {s.criterion.code: s for s in sheet.scores}
+    for code, (score, reason) in parsed.items():
+        row = current.get(code)
+        if row is None:
+            sheet.scores.append(Score(criterion=rows[code], verified_score=score, reason=reason,
+                                      verified_by=actor.id))
+        else:
+            row.verified_score, row.reason, row.verified_by = score, reason, actor.id
+    audit.record("score.verify", "score_sheet",
+                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
+                 details={code: {"score": str(s) if s is not None else None, "reason": r}
+                          for code, (s, r) in parsed.items()})
+    db.session.commit()
+    return sheet
+
+
+def lock_verification(campaign: Campaign, *, actor: User) -> None:
+    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
+                        "Chỉ Khối trưởng được khóa kết quả thẩm định.")
+    deadlines.close_step(campaign, deadlines.VERIFICATION, actor=actor)
+
+
+# -- totals and ranking ------------------------------------------------------------------
+
+@dataclass
+class SheetTotals:
+    unit: Unit
+    self_total: Decimal = ZERO
+    verified_total: Decimal = ZERO
+    lines: dict[str, Score] = field(default_factory=dict)
+
+
+def _capped(value: Decimal, kind: str, cap: Decimal) -> Decimal:
+    if kind == "bonus":
+        return min(value, cap)
+    if kind == "deduction":
+        return max(value, -cap)
+    return value
+
+
+def totals(rows: list[CriterionRow], scores: dict[str, Score]) -> tuple[Decimal, Decimal]:
+    """Self and verified totals of one sheet, with bonus and deduction groups capped."""
+    by_id = {r.id: r for r in rows}
+    self_sum: dict[int | None, Decimal] = {}
+    verified_sum: dict[int | None, Decimal] = {}
+    for row in rows:
+        if row.is_group:
+            continue
+        line = scores.get(row.code)
+        self_value = line.self_score if line and line.self_score is not None else ZERO
+        if row.scorer == "board":
+            self_value = ZERO
+            verified = line.verified_score if line and line.verified_score is not None else ZERO
+        else:
+            verified = (line.verified_score if line and line.verified_score is not None
+                        else self_value)
+        top = row
+        while top.parent_id is not None:
+            top = by_id[top.parent_id]
+        key = top.id if top.kind != "item" else None
+        self_sum[key] = self_sum.get(key, ZERO) + self_value
+        verified_sum[key] = verified_sum.get(key, ZERO) + verified
+    self_total = verified_total = ZERO
+    for key, value in self_sum.items():
+        group = by_id.get(key) if key is not None else None
+        cap = Decimal(group.max_points) if group else ZERO
+        kind = group.kind if group else "item"
+        self_total += _capped(value, kind, cap)
+        verified_total += _capped(verified_sum[key], kind, cap)
+    return self_total, verified_total
+
+
+def ranking(campaign: Campaign) -> list[dict[str, Any]]:
+    """Every member unit with its totals, ranked by verified total (constant query count)."""
+    rows = criteria_rows(campaign)
+    units = list(db.session.scalars(
+        select(Unit).join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.campaign_id == campaign.id)))
+    sheets = {s.unit_id: s for s in db.session.scalars(
+        select(ScoreSheet).where(ScoreSheet.campaign_id == campaign.id)
+        .options(selectinload(ScoreSheet.scores)))}
+    codes = {r.id: r.code for r in rows}
+    table = []
+    for unit in units:
+        sheet = sheets.get(unit.id)
+        lines = {codes[s.criterion_id]: s for s in sheet.scores} if sheet else {}
+        self_total, verified_total = totals(rows, lines)
+        table.append({"unit": unit, "self_total": self_total, "verified_total": verified_total})
+    table.sort(key=lambda r: (-r["verified_total"], r["unit"].name))
+    previous, rank = None, 0
+    for position, row in enumerate(table, start=1):
+        if row["verified_total"] != previous:
+            rank, previous = position, row["verified_total"]
+        row["rank"] = rank
+    return table
+
+
+def describe(campaign: Campaign, unit: Unit, sheet: ScoreSheet | None) -> dict[str, Any]:
+    rows = criteria_rows(campaign)
+    lines = {s.criterion.code: s for s in sheet.scores} if sheet else {}
+    self_total, verified_total = totals(rows, lines)
+
+    def number(value):
+        return float(value) if value is not None else None
+
+    return {
+        "unit": unit.code,
+        "version": sheet.version if sheet else 0,
+        "items": [{
+            "criterion": r.code, "kind": r.kind, "scorer": r.scorer,
+            "max_points": float(r.max_points),
+            "self_score": number(lines[r.code].self_score) if r.code in lines else None,
+            "evidence": lines[r.code].evidence if r.code in lines else "",
+            "verified_score": number(lines[r.code].verified_score) if r.code in lines else None,
+            "reason": lines[r.code].reason if r.code in lines else "",
+        } for r in rows if not r.is_group],
+        "self_total": float(self_total),
+        "verified_total": float(verified_total),
+    }
