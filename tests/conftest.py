@@ -72,6 +72,8 @@ def make_app(tmp_path: Path, **overrides):
         "THIDUA_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
         "THIDUA_LOAD_ENTRY_POINTS": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Cheap argon2 parameters in tests only: production keeps argon2-cffi's defaults.
+        "THIDUA_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }
     config.update(overrides)
     return create_app(config)

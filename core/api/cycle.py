@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request, send_file
+from flask import Response, jsonify, request, send_file
 
 from core.api import api_bp, current_api_user, json_body, token_required
 from core.errors import ValidationFailed
@@ -214,3 +214,28 @@ def put_criteria(bloc: str, year: int):
                                  "new": float(c.new_max), "reason": c.reason} for c in made],
                     "criteria": campaign.snapshot["criteria"],
                     "max_total": campaign.snapshot["max_total"]})
+
+
+@api_bp.get("/me/calendar")
+@token_required
+def calendar_link():
+    """The signed address of the user's iCalendar feed (for a calendar program)."""
+    from flask import url_for
+
+    from core.services import ical
+
+    token = ical.feed_token(current_api_user())
+    return jsonify({"url": url_for("api.calendar_feed", token=token, _external=True)})
+
+
+@api_bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The feed itself: the signed token is the credential (calendar programs send no header)."""
+    from core.api import error_response
+    from core.services import ical
+
+    user = ical.user_for_feed(token)
+    if user is None:
+        return error_response(404)
+    return Response(ical.build_feed(user), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="thidua.ics"'})

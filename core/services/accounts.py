@@ -17,10 +17,19 @@ from core.extensions import db, limiter
 from core.models import ApiToken, Unit, User
 from core.services import audit, clock, permissions
 
-_hasher = PasswordHasher()
-# A hash of a random password, checked when the user does not exist, so that a wrong
-# username costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_HASHERS: dict[tuple, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The argon2 hasher for the app's cost settings (``THIDUA_ARGON2``), and a hash of a
+    random password that is checked when the user does not exist, so that a wrong username
+    costs as much time as a wrong password."""
+    params = current_app.config.get("THIDUA_ARGON2") or {}
+    key = tuple(sorted(params.items()))
+    if key not in _HASHERS:
+        hasher = PasswordHasher(**params)
+        _HASHERS[key] = (hasher, hasher.hash(secrets.token_urlsafe(16)))
+    return _HASHERS[key]
 
 
 class TooManyAttempts(DomainError):
@@ -34,12 +43,13 @@ class InvalidCredentials(DomainError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def _password_matches(user: User | None, password: str) -> bool:
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and \
+        return hasher.verify(user.password_hash if user else dummy, password) and \
             user is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -29,6 +29,8 @@ from core.plugins import PluginHost
 from core.voting import procedure_from_snapshot, registered_procedures
 
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
+MAX_POINTS = Decimal(1_000_000)
+MAX_POINTS_STEP = Decimal("0.01")
 REQUIRED_DELIVERABLES = DELIVERABLES
 
 
@@ -97,14 +99,20 @@ def criteria_problems(criteria: Any) -> list[str]:
         except (InvalidOperation, ValueError, TypeError):
             problems.append(f"{label}: điểm tối đa '{node.max_points}' không phải là số.")
             return
-        if maximum < 0 or not maximum.is_finite():
+        # is_finite first: ordering a NaN raises InvalidOperation.
+        finite = maximum.is_finite()
+        if not finite or maximum < 0:
             problems.append(f"{label}: điểm tối đa phải là số không âm.")
+        elif maximum > MAX_POINTS or maximum != maximum.quantize(MAX_POINTS_STEP):
+            # The rows keep points as NUMERIC(9, 2): the snapshot and the rows must agree.
+            problems.append(f"{label}: điểm tối đa phải có nhiều nhất 2 chữ số thập phân và "
+                            "không quá 1.000.000.")
         if node.children:
             try:
                 total = sum((points(c.max_points) for c in node.children), Decimal(0))
             except (InvalidOperation, ValueError, TypeError, AttributeError):
                 total = None
-            if total is not None and total != maximum:
+            if finite and total is not None and total.is_finite() and total != maximum:
                 problems.append(
                     f"{label}: điểm tối đa của nhóm ({maximum:g}) khác tổng các mục con "
                     f"({total:g}).")
@@ -188,7 +196,11 @@ def voting_problems(procedure: Any) -> list[str]:
     except Exception as exc:
         return [f"Không lưu/khôi phục được cấu hình bỏ phiếu: {exc}"]
     checker = getattr(rebuilt, "problems", None)
-    return [f"Bỏ phiếu: {p}" for p in checker()] if callable(checker) else []
+    try:
+        found = checker() if callable(checker) else []
+    except Exception as exc:  # a malformed parameter (e.g. seats="2") must not crash opening
+        return [f"Không kiểm tra được tham số bỏ phiếu: {type(exc).__name__}: {exc}"]
+    return [f"Bỏ phiếu: {p}" for p in found]
 
 
 def gather_plan(host: PluginHost, bloc_code: str, year: int) -> Plan:

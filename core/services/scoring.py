@@ -163,14 +163,11 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
         if row is None:
             errors.setdefault(key, []).append(f"Không có tiêu chí mã '{str(code)[:40]}'.")
             continue
-        if row.scorer == "board" and not board:
-            errors.setdefault(key, []).append(
-                f"Tiêu chí {code} do Ban Thi đua – Khen thưởng tỉnh chấm.")
-            continue
-        if row.scorer == "unit" and not leadership:
-            errors.setdefault(key, []).append(
-                f"Tiêu chí {code} do Khối trưởng hoặc Khối phó thẩm định.")
-            continue
+        if row.scorer == "board":
+            permissions.require(board, f"Tiêu chí {code} do Ban Thi đua – Khen thưởng tỉnh chấm.")
+        else:
+            permissions.require(leadership,
+                                f"Tiêu chí {code} do Khối trưởng hoặc Khối phó thẩm định.")
         if code in parsed:
             errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
             continue
