@@ -8,14 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 
 from core.config import PROJECT_ROOT, from_environment
 from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
-    """The user's chosen language (session), else Vietnamese."""
+    """The user's chosen language (session), else Vietnamese (also outside a request: CLI)."""
+    if not has_request_context():
+        return "vi"
     lang = session.get("lang")
     return lang if lang in ("vi", "en") else "vi"
 

@@ -85,7 +85,7 @@ class _Malformed(DomainError):
     code = "malformed"
 
     def __init__(self) -> None:
-        super().__init__(HTTP_MESSAGES[400][1])
+        super().__init__(HTTP_MESSAGES[400][1], fields={"body": [HTTP_MESSAGES[400][1]]})
 
 
 class _Unsupported(DomainError):
@@ -119,4 +119,4 @@ def token_required(view):
 limiter.limit("30 per minute", key_func=lambda: request.remote_addr or "?")(api_bp)
 
 
-from core.api import cycle, routes  # noqa: E402,F401  (register the routes)
+from core.api import cycle, routes, voting  # noqa: E402,F401  (register the routes)

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Import models from here."""
 
 from core.models.audit import GENESIS_HASH, AuditEvent
+from core.models.ballots import POLL_STATUSES, Ballot, Poll, PollOutcome, VoterRoll
 from core.models.blocs import (
     CAMPAIGN_STATUSES,
     MEMBER_ROLES,
@@ -30,5 +31,5 @@ __all__ = [
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
     "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
-    "WORK_STATUSES",
+    "WORK_STATUSES", "Ballot", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
 ]

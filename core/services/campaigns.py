@@ -63,6 +63,9 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
                         "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được mở năm thi đua.")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ValidationFailed("Năm không hợp lệ.", fields={"year": ["Năm phải từ 2000 đến 2100."]})
+    if not members:
+        # Default: last year's members with the leadership the council elected.
+        members = proposed_members(bloc_code, year)
     plan = gather_plan(plugin_host(), bloc_code, year)
     if plan.problems:
         raise ValidationFailed("Kế hoạch của khối không hợp lệ; chưa mở năm thi đua.",
@@ -111,6 +114,34 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
         raise Conflict(f"Năm thi đua {year} của {plan.bloc.name} đã được mở.",
                        code="campaign_exists") from exc
     return campaign
+
+
+def proposed_members(bloc_code: str, year: int) -> list[MemberSpec]:
+    """Last year's members, with the leader and deputy the council elected for this year
+    (the rest as members); last year's roles where nobody was elected."""
+    from core.services import voting
+
+    last = db.session.scalar(
+        select(Campaign).join(Bloc).where(Bloc.code == bloc_code, Campaign.year == year - 1)
+        .options(selectinload(Campaign.memberships).selectinload(Membership.unit)))
+    if last is None:
+        return []
+    elected = voting.elected_leadership(bloc_code, year - 1)
+    specs = []
+    for membership in members_by_role(last):
+        code, role = membership.unit.code, membership.role
+        if elected:
+            role = next((r for r, unit in elected.items() if unit == code), "member")
+        specs.append(MemberSpec(code, role))
+    if elected and "leader" not in elected:
+        # only a deputy was elected: keep last year's leader
+        specs = [MemberSpec(m.unit, "leader" if m.unit == _leader_code(last) and
+                            m.role == "member" else m.role) for m in specs]
+    return specs
+
+
+def _leader_code(campaign: Campaign) -> str | None:
+    return next((m.unit.code for m in campaign.memberships if m.role == "leader"), None)
 
 
 def get_campaign(bloc_code: str, year: int) -> Campaign:

@@ -20,6 +20,7 @@ from core.voting.base import (
     registered_procedures,
 )
 from core.voting.council import CouncilVote, PollDefinition
+from core.voting.ranked import RankedVote
 
 __all__ = [
     "BallotRejected",
@@ -28,6 +29,7 @@ __all__ = [
     "PollDefinition",
     "PollResult",
     "PollSpec",
+    "RankedVote",
     "VotingProcedure",
     "procedure_from_snapshot",
     "register_procedure",

@@ -37,12 +37,14 @@ class PollSpec:
     min_choices: int
     max_choices: int
     candidates: tuple[str, ...]
+    elects: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "title": self.title, "method": self.method,
             "seats": self.seats, "min_choices": self.min_choices,
             "max_choices": self.max_choices, "candidates": list(self.candidates),
+            "elects": self.elects,
         }
 
 
@@ -107,3 +109,43 @@ def procedure_from_snapshot(name: str, config: dict[str, Any]) -> VotingProcedur
     except KeyError as exc:
         raise LookupError(f"unknown voting procedure {name!r}") from exc
     return cls.from_config(config)
+
+
+def fill_seats(seats: int, passed: list[str], weight: dict[str, Any], ctx: PollContext,
+               tie_break: tuple[str, ...], explanation: list[str]) -> tuple[list[str], list[str]]:
+    """Elect up to ``seats`` of ``passed`` (ordered by weight, best first). A tie at the last
+    seat goes through ``tie_break``: ``verified_score`` (higher verified total wins), then
+    ``runoff`` (the still-tied candidates go to a run-off; their seats stay open).
+    Returns (elected, run-off candidates) and appends every decision to ``explanation``."""
+    if len(passed) <= seats:
+        return list(passed), []
+    cutoff = weight[passed[seats - 1]]
+    sure = [c for c in passed if weight[c] > cutoff]
+    tied = sorted(c for c in passed if weight[c] == cutoff)
+    open_seats = seats - len(sure)
+    if len(tied) <= open_seats:
+        return sure + tied, []
+    explanation.append(f"Bằng nhau ({cutoff}) giữa {', '.join(tied)} cho {open_seats} vị trí "
+                       "còn lại.")
+    for step in tie_break:
+        if step == "verified_score":
+            def score(c: str) -> float:
+                return ctx.scores.get(c, 0.0)
+
+            order = sorted(tied, key=lambda c: (-score(c), c))
+            cut = score(order[open_seats - 1])
+            above = [c for c in order if score(c) > cut]
+            at_cut = [c for c in order if score(c) == cut]
+            listing = ", ".join(f"{c} ({score(c):g})" for c in order)
+            if len(above) + len(at_cut) == open_seats or len(at_cut) == 1:
+                explanation.append(f"Phân định theo tổng điểm thẩm định: {listing}.")
+                return sure + order[:open_seats], []
+            explanation.append(f"Tổng điểm thẩm định: {listing}; vẫn bằng nhau giữa "
+                               f"{', '.join(at_cut)}.")
+            sure, tied, open_seats = sure + above, at_cut, open_seats - len(above)
+        elif step == "runoff":
+            explanation.append(f"Bầu lại (vòng sau) giữa {', '.join(tied)} cho {open_seats} "
+                               "vị trí còn lại.")
+            return sure, tied
+    explanation.append(f"Không phân định được; {open_seats} vị trí còn trống.")
+    return sure, tied

@@ -17,6 +17,7 @@ from core.voting.base import (
     PollContext,
     PollResult,
     PollSpec,
+    fill_seats,
     register_procedure,
 )
 
@@ -45,12 +46,14 @@ class PollDefinition:
     candidates: str = "members"
     min_choices: int = 1
     max_choices: int | None = None
+    elects: str | None = None  # "leader" or "deputy": the poll elects next year's leadership
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "title": self.title, "method": self.method,
             "seats": self.seats, "candidates": self.candidates,
             "min_choices": self.min_choices, "max_choices": self.max_choices,
+            "elects": self.elects,
         }
 
     @property
@@ -101,34 +104,41 @@ class CouncilVote:
         )
 
     def problems(self) -> list[str]:
-        """Everything wrong with the parameters, in plain words (empty when valid)."""
+        """Everything wrong with the parameters, in plain Vietnamese (empty when valid)."""
         found: list[str] = []
         for label, value in (("quorum", self.quorum), ("threshold", self.threshold)):
             try:
                 fraction(value)
             except (ValueError, ZeroDivisionError):
-                found.append(f"{label} {value!r} is not a share between 0 and 1")
+                found.append(f"Tham số {label} = {value!r} không phải là tỷ lệ từ 0 đến 1.")
         if self.threshold_base not in THRESHOLD_BASES:
-            found.append(f"threshold_base {self.threshold_base!r} is not one of {THRESHOLD_BASES}")
+            found.append(f"Tham số threshold_base = {self.threshold_base!r} không hợp lệ "
+                         f"(chọn một trong: {', '.join(THRESHOLD_BASES)}).")
         for step in self.tie_break:
             if step not in TIE_BREAKS:
-                found.append(f"tie_break step {step!r} is not one of {TIE_BREAKS}")
+                found.append(f"Bước phân định tie_break = {step!r} không hợp lệ "
+                             f"(chọn trong: {', '.join(TIE_BREAKS)}).")
         if not self.poll_definitions:
-            found.append("no polls are defined")
+            found.append("Chưa khai báo cuộc bỏ phiếu nào.")
         codes = [p.code for p in self.poll_definitions]
         if len(set(codes)) != len(codes):
-            found.append("poll codes are not unique")
+            found.append("Mã các cuộc bỏ phiếu bị trùng.")
         for p in self.poll_definitions:
             if p.method not in METHODS:
-                found.append(f"poll {p.code}: method {p.method!r} is not one of {METHODS}")
+                found.append(f"Cuộc bỏ phiếu {p.code}: cách bầu {p.method!r} không hợp lệ "
+                             f"(chọn một trong: {', '.join(METHODS)}).")
+            if p.elects not in (None, "leader", "deputy"):
+                found.append(f"poll {p.code}: elects must be 'leader', 'deputy' or empty")
             if p.seats < 1:
-                found.append(f"poll {p.code}: seats must be at least 1")
+                found.append(f"Cuộc bỏ phiếu {p.code}: số suất (seats) phải từ 1 trở lên.")
             if p.min_choices < 0 or p.min_choices > p.choices_allowed:
-                found.append(f"poll {p.code}: min_choices must be between 0 and max_choices")
+                found.append(f"Cuộc bỏ phiếu {p.code}: min_choices phải từ 0 đến số lựa chọn "
+                             "tối đa.")
             if p.candidates != "members":
                 k = p.candidates.removeprefix("top:")
                 if not p.candidates.startswith("top:") or not k.isdigit() or int(k) < 1:
-                    found.append(f"poll {p.code}: candidates must be 'members' or 'top:K'")
+                    found.append(f"Cuộc bỏ phiếu {p.code}: danh sách ứng viên (candidates) phải "
+                                 "là 'members' hoặc 'top:K' (K ≥ 1).")
         return found
 
     # -- polls ------------------------------------------------------------------------
@@ -145,7 +155,7 @@ class CouncilVote:
             specs.append(PollSpec(
                 code=p.code, title=p.title, method=p.method, seats=p.seats,
                 min_choices=min(p.min_choices, allowed), max_choices=allowed,
-                candidates=candidates,
+                candidates=candidates, elects=p.elects,
             ))
         return specs
 
@@ -200,7 +210,7 @@ class CouncilVote:
                               tuple(counts), (), tuple(explanation))
         passed = [c["candidate"] for c in counts if c["passed"]]
         passed.sort(key=lambda c: (-votes[c], c))
-        elected, runoff = self._fill_seats(poll.seats, passed, votes, ctx, explanation)
+        elected, runoff = fill_seats(poll.seats, passed, votes, ctx, self.tie_break, explanation)
         return PollResult(eligible, voted, valid, voted - valid, True, tuple(counts),
                           tuple(elected), tuple(explanation), tuple(runoff))
 
@@ -210,37 +220,3 @@ class CouncilVote:
         except BallotRejected:
             return False
         return True
-
-    def _fill_seats(self, seats: int, passed: list[str], votes: dict[str, int],
-                    ctx: PollContext, explanation: list[str]) -> tuple[list[str], list[str]]:
-        if len(passed) <= seats:
-            return passed, []
-        cutoff = votes[passed[seats - 1]]
-        sure = [c for c in passed if votes[c] > cutoff]
-        tied = [c for c in passed if votes[c] == cutoff]
-        open_seats = seats - len(sure)
-        if len(tied) <= open_seats:
-            return sure + tied, []
-        explanation.append(
-            f"Đồng số phiếu ({cutoff}) giữa {', '.join(sorted(tied))} cho {open_seats} vị trí còn lại.")
-        for step in self.tie_break:
-            if step == "verified_score":
-                scored = sorted(tied, key=lambda c: (-ctx.scores.get(c, 0.0), c))
-                cut_score = ctx.scores.get(scored[open_seats - 1], 0.0)
-                above = [c for c in scored if ctx.scores.get(c, 0.0) > cut_score]
-                at_cut = [c for c in scored if ctx.scores.get(c, 0.0) == cut_score]
-                if len(above) + len(at_cut) <= open_seats or len(above) == open_seats:
-                    chosen = (above + at_cut)[:open_seats] if len(above) < open_seats else above
-                    explanation.append(
-                        "Phân định theo tổng điểm thẩm định: " + ", ".join(
-                            f"{c} ({ctx.scores.get(c, 0.0):g})" for c in scored) + ".")
-                    return sure + chosen, []
-                sure, tied, open_seats = sure + above, at_cut, open_seats - len(above)
-                explanation.append(
-                    "Tổng điểm thẩm định vẫn bằng nhau giữa " + ", ".join(sorted(tied)) + ".")
-            elif step == "runoff":
-                explanation.append(
-                    "Tổ chức bầu lại giữa " + ", ".join(sorted(tied)) +
-                    f" cho {open_seats} vị trí còn lại.")
-                return sure, sorted(tied)
-        return sure, sorted(tied)

@@ -1,0 +1,143 @@
+# thidua — set-up, run and test. On a fresh Debian machine with only python3:
+#   make run    the demo at http://127.0.0.1:5000 (clock frozen at THIDUA_NOW)
+#   make test   ruff, then the whole pytest suite on SQLite, then on PostgreSQL if one answers
+# See README.md and docs/operations.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The demo plan is Khối 8's 2021 plan: freeze the clock inside it (overridable).
+THIDUA_NOW ?= 2021-06-10T09:00:00+07:00
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?= -q -rfEs
+# apt-get needs root; use sudo when not root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+DEPS_STAMP := $(VENV)/.thidua-deps
+TEST_STAMP := $(VENV)/.thidua-test-deps
+
+.PHONY: help run test lint bench translations translations-update translations-check deps test-deps system-deps db demo lock clean
+
+help:
+	@echo "make run          create .venv, install, migrate, load the demo, serve http://$(HOST):$(PORT)"
+	@echo "                  (THIDUA_NOW=$(THIDUA_NOW); override: make run THIDUA_NOW=2022-02-20T09:00:00+07:00)"
+	@echo "make test         ruff + pytest on SQLite, then on PostgreSQL when one answers on 127.0.0.1:5432"
+	@echo "make lint         ruff check ."
+	@echo "make translations compile core/translations/*/LC_MESSAGES/*.po"
+	@echo "make translations-update / translations-check   extract + update the catalogs / check they are current"
+	@echo "make bench        run bench/*.py"
+	@echo "make lock         rebuild requirements.txt in a throw-away venv"
+
+# --- the virtualenv -------------------------------------------------------------------
+
+$(BIN)/python:
+	@if ! $(PYTHON) -m venv $(VENV); then \
+	  echo "'$(PYTHON) -m venv' failed: installing Debian's python3-venv"; \
+	  rm -rf $(VENV); $(APT) update; $(APT) install -y python3-venv; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+
+# The lock first, then the project itself (editable; its own requirements are already met
+# by the lock, a dependency added to setup.cfg but not yet locked is still installed).
+$(DEPS_STAMP): requirements.txt setup.cfg | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
+	@touch $@
+
+$(TEST_STAMP): $(DEPS_STAMP)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	@touch $@
+
+deps: $(DEPS_STAMP)
+test-deps: $(TEST_STAMP)
+
+# Chromium for the browser tests, pdftotext for the PDF tests (Debian packages).
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation fonts-dejavu-core"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing with apt-get:$$missing"; \
+	  $(APT) update; \
+	  $(APT) install -y $$missing; \
+	fi
+
+# --- translations ---------------------------------------------------------------------
+
+translations: $(DEPS_STAMP)
+	@if compgen -G "core/translations/*/LC_MESSAGES/*.po" >/dev/null; then \
+	  $(BIN)/pybabel compile -d core/translations; \
+	else \
+	  echo "no core/translations/*/LC_MESSAGES/*.po: nothing to compile"; \
+	fi
+
+# Thin wrappers around core/translations/manage.py (extract + update, or check that no
+# msgid is stale or untranslated).
+translations-update translations-check: $(DEPS_STAMP)
+	@test -f core/translations/manage.py || { echo "core/translations/manage.py is missing"; exit 1; }
+	$(BIN)/python -m core.translations.manage $(patsubst translations-%,%,$@)
+
+# --- run ------------------------------------------------------------------------------
+
+db: $(DEPS_STAMP)
+	$(FLASK) db upgrade
+
+demo: db
+	THIDUA_NOW="$(THIDUA_NOW)" $(FLASK) demo
+
+run: translations demo
+	THIDUA_NOW="$(THIDUA_NOW)" $(FLASK) run --host $(HOST) --port $(PORT)
+
+# --- checks ---------------------------------------------------------------------------
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+# pytest's own exit code is kept: 5 (no test collected) fails the target like any other.
+# The SQLite run blanks THIDUA_TEST_DATABASE_URL; the PostgreSQL run uses it when it is
+# set, else PG_TEST_URL when a server answers on 127.0.0.1:5432.
+test: test-deps system-deps translations
+	$(BIN)/ruff check .
+	@echo "== pytest on SQLite =="
+	THIDUA_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	@url="$${THIDUA_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2).close()' 2>/dev/null; then \
+	  url="$(PG_TEST_URL)"; \
+	fi; \
+	if [ -n "$$url" ]; then \
+	  echo "== pytest on PostgreSQL ($$url) =="; \
+	  THIDUA_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS) --output=test-results/postgresql; \
+	else \
+	  echo "== no PostgreSQL: THIDUA_TEST_DATABASE_URL unset and nothing on 127.0.0.1:5432 =="; \
+	fi
+
+bench: $(TEST_STAMP)
+	@ran=0; for script in bench/*.py; do \
+	  [ -e "$$script" ] || continue; \
+	  echo "== $$script =="; $(BIN)/python "$$script"; ran=1; \
+	done; \
+	[ "$$ran" = 1 ] || echo "no bench/*.py"
+
+# --- maintenance ----------------------------------------------------------------------
+
+# Rebuild the lock from setup.cfg (runtime + test extras) in a throw-away venv.
+lock:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]'; \
+	{ echo "# Lock of thidua's runtime and test dependencies (Python $$("$$tmp/venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])'))."; \
+	  echo "# Regenerate with: make lock   (pip freeze of a fresh venv with -e '.[test]')"; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable --exclude thidua; } > requirements.txt
+	@echo "requirements.txt: $$(grep -vc '^#' requirements.txt) packages"
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache .ruff_cache thidua.egg-info

@@ -1,0 +1,93 @@
+"""Routes of the council vote (API.md → Voting)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import jsonify
+
+from core.api import api_bp, current_api_user, json_body, token_required
+from core.services import campaigns, voting
+
+BASE = "/campaigns/<bloc>/<int:year>/polls"
+
+
+def result_body(poll, outcome) -> dict:
+    result = dict(outcome.result)
+    return {"poll": poll.code, "title": poll.title, "status": poll.status, **result,
+            "roster_hash": outcome.roster_hash, "audit_head": outcome.audit_head}
+
+
+@api_bp.get(BASE)
+@token_required
+def list_polls(bloc: str, year: int):
+    campaign = campaigns.get_campaign(bloc, year)
+    return jsonify([v.to_dict(campaign)
+                    for v in voting.list_polls(campaign, actor=current_api_user())])
+
+
+@api_bp.get(f"{BASE}/<poll>")
+@token_required
+def get_poll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    return jsonify(voting.get_view(campaign, poll, actor=current_api_user()).to_dict(campaign))
+
+
+@api_bp.post(f"{BASE}/<poll>/open")
+@token_required
+def open_poll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    voting.open_poll(campaign, poll, actor=user)
+    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+
+
+@api_bp.post(f"{BASE}/<poll>/close")
+@token_required
+def close_poll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    voting.close_poll(campaign, poll, actor=user)
+    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+
+
+@api_bp.post(f"{BASE}/<poll>/publish")
+@token_required
+def publish_poll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    voting.publish_poll(campaign, poll, actor=user)
+    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+
+
+@api_bp.post(f"{BASE}/<poll>/ballots")
+@token_required
+def cast_ballot(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    receipt = voting.cast(campaign, poll, json_body().get("choices"), actor=current_api_user())
+    response = jsonify({"receipt": receipt,
+                        "receipt_hash": hashlib.sha256(receipt.encode()).hexdigest()})
+    response.status_code = 201
+    return response
+
+
+@api_bp.get(f"{BASE}/<poll>/result")
+@token_required
+def poll_result(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    found, outcome = voting.outcome(campaign, poll, actor=current_api_user())
+    return jsonify(result_body(found, outcome))
+
+
+@api_bp.get(f"{BASE}/<poll>/receipts")
+@token_required
+def poll_receipts(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    return jsonify(voting.receipts(campaign, poll, actor=current_api_user()))
+
+
+@api_bp.get(f"{BASE}/<poll>/roll")
+@token_required
+def poll_roll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    return jsonify(voting.roll_status(campaign, poll, actor=current_api_user()))

@@ -1,0 +1,92 @@
+"""Polls and secret ballots. Who voted (VoterRoll) is kept apart from what was voted (Ballot):
+a ballot row has a random id, the choices and the hash of the receipt — no unit, no user,
+no time. The roll keeps at most the day a unit voted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models.blocs import Campaign
+from core.models.people import Unit
+from core.models.types import JSONType, UTCDateTime
+
+POLL_STATUSES = ("draft", "open", "closed", "published")
+
+
+class Poll(db.Model):
+    """A question put to the council, frozen when opened (candidates, choices, roll)."""
+
+    __tablename__ = "polls"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "code", name="uq_polls_campaign_code"),
+        CheckConstraint("status IN ('draft', 'open', 'closed', 'published')",
+                        name="status_known"),
+        CheckConstraint("min_choices >= 0 AND max_choices >= min_choices", name="choices_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300))
+    method: Mapped[str] = mapped_column(String(20))
+    seats: Mapped[int] = mapped_column(Integer)
+    min_choices: Mapped[int] = mapped_column(Integer)
+    max_choices: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[list[str]] = mapped_column(JSONType)
+    elects: Mapped[str | None] = mapped_column(String(20))
+    runoff_of: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    roster_hash: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    campaign: Mapped[Campaign] = relationship()
+    roll: Mapped[list[VoterRoll]] = relationship(back_populates="poll",
+                                                 cascade="all, delete-orphan")
+
+
+class VoterRoll(db.Model):
+    """A unit allowed to vote in a poll, and the day it voted (never the time)."""
+
+    __tablename__ = "voter_rolls"
+    __table_args__ = (UniqueConstraint("poll_id", "unit_id", name="uq_voter_rolls_poll_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    voted_on: Mapped[date | None] = mapped_column(Date)
+
+    poll: Mapped[Poll] = relationship(back_populates="roll")
+    unit: Mapped[Unit] = relationship()
+
+
+class Ballot(db.Model):
+    """What was voted. Deliberately no link to the voter and no timestamp."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random UUID
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    choices: Mapped[list[str]] = mapped_column(JSONType)
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PollOutcome(db.Model):
+    """The stored tally of a closed poll; never recomputed."""
+
+    __tablename__ = "poll_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"),
+                                         unique=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    roster_hash: Mapped[str] = mapped_column(String(64))
+    audit_head: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

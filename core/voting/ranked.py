@@ -1,0 +1,131 @@
+"""A ranked ballot counted by Borda count, for blocs that rank (not used by Khối 8).
+
+Each ballot ranks between ``min_choices`` and ``max_choices`` distinct candidates. With ``n``
+candidates, the first place earns ``n − 1`` points, the second ``n − 2``, …; unranked
+candidates earn nothing. The ``seats`` candidates with the most points (and at least one point)
+are elected; a tie at the last seat goes through the tie chain. ``share`` is a candidate's
+points over the most points any candidate could have had (every valid ballot ranking it first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from core.voting.base import (
+    BallotRejected,
+    PollContext,
+    PollResult,
+    PollSpec,
+    fill_seats,
+    register_procedure,
+)
+from core.voting.council import TIE_BREAKS, PollDefinition, fraction
+
+
+@register_procedure
+@dataclass(frozen=True)
+class RankedVote:
+    """Secret ranked ballots counted by Borda points."""
+
+    name: ClassVar[str] = "ranked_borda"
+
+    poll_definitions: tuple[PollDefinition, ...]
+    quorum: str = "1/2"
+    self_vote: bool = True
+    tie_break: tuple[str, ...] = ("verified_score", "runoff")
+
+    def config(self) -> dict[str, Any]:
+        return {"polls": [p.to_dict() for p in self.poll_definitions],
+                "quorum": str(self.quorum), "self_vote": self.self_vote,
+                "tie_break": list(self.tie_break)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> RankedVote:
+        return cls(poll_definitions=tuple(PollDefinition(**p) for p in config["polls"]),
+                   quorum=config.get("quorum", "1/2"),
+                   self_vote=bool(config.get("self_vote", True)),
+                   tie_break=tuple(config.get("tie_break", ("verified_score", "runoff"))))
+
+    def problems(self) -> list[str]:
+        found = []
+        try:
+            fraction(self.quorum)
+        except (ValueError, ZeroDivisionError):
+            found.append(f"quorum {self.quorum!r} is not a share between 0 and 1")
+        if not self.poll_definitions:
+            found.append("no polls are defined")
+        for p in self.poll_definitions:
+            if p.method != "ranked":
+                found.append(f"poll {p.code}: method must be 'ranked'")
+            if p.seats < 1:
+                found.append(f"poll {p.code}: seats must be at least 1")
+        found += [f"tie_break step {s!r} is not one of {TIE_BREAKS}" for s in self.tie_break
+                  if s not in TIE_BREAKS]
+        return found
+
+    def polls(self, ctx: PollContext) -> list[PollSpec]:
+        specs = []
+        for p in self.poll_definitions:
+            if p.candidates == "members":
+                candidates = tuple(sorted(ctx.members))
+            else:
+                k = int(p.candidates.removeprefix("top:"))
+                candidates = tuple(([u for u in ctx.ranking if u in ctx.members]
+                                    or sorted(ctx.members))[:k])
+            most = min(p.max_choices or len(candidates), len(candidates))
+            specs.append(PollSpec(code=p.code, title=p.title, method="ranked", seats=p.seats,
+                                  min_choices=min(p.min_choices, most), max_choices=most,
+                                  candidates=candidates, elects=p.elects))
+        return specs
+
+    def check_ballot(self, poll: PollSpec, voter: str, choices: list[str]) -> None:
+        if len(set(choices)) != len(choices):
+            raise BallotRejected("Một đơn vị được xếp hạng nhiều lần.", code="duplicate_choice")
+        if any(c not in poll.candidates for c in choices):
+            raise BallotRejected("Phiếu có lựa chọn không nằm trong danh sách ứng viên.",
+                                 code="unknown_candidate")
+        if len(choices) < poll.min_choices:
+            raise BallotRejected(f"Phải xếp hạng ít nhất {poll.min_choices} đơn vị.",
+                                 code="too_few_choices")
+        if len(choices) > poll.max_choices:
+            raise BallotRejected(f"Chỉ được xếp hạng tối đa {poll.max_choices} đơn vị.",
+                                 code="too_many_choices")
+        if not self.self_vote and voter in choices:
+            raise BallotRejected("Đơn vị không được tự bầu cho mình.", code="self_vote")
+
+    def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
+        eligible, voted = len(ctx.members), len(ballots)
+        valid_ballots = []
+        for choices in ballots:
+            try:
+                self.check_ballot(poll, "", choices)
+            except BallotRejected:
+                continue
+            valid_ballots.append(choices)
+        n = len(poll.candidates)
+        points = {c: 0 for c in poll.candidates}
+        for choices in valid_ballots:
+            for place, c in enumerate(choices):
+                points[c] += n - 1 - place
+        most = len(valid_ballots) * (n - 1)
+        quorum_met = eligible > 0 and voted >= fraction(self.quorum) * eligible
+        explanation: list[str] = []
+        elected: list[str] = []
+        runoff: list[str] = []
+        if not quorum_met:
+            explanation.append(f"Không đủ số đơn vị tham gia bỏ phiếu: {voted}/{eligible}, cần "
+                               f"ít nhất {self.quorum} tổng số thành viên; không ai được bầu.")
+        else:
+            ranked = sorted((c for c in poll.candidates if points[c] > 0),
+                            key=lambda c: (-points[c], c))
+            elected, runoff = fill_seats(poll.seats, ranked, points, ctx, self.tie_break,
+                                         explanation)
+        counts = tuple({
+            "candidate": c, "votes": points[c],
+            "share": round(float(Fraction(points[c], most)), 4) if most else 0.0,
+            "passed": c in elected,
+        } for c in sorted(poll.candidates))
+        return PollResult(eligible, voted, len(valid_ballots), voted - len(valid_ballots),
+                          quorum_met, counts, tuple(elected), tuple(explanation), tuple(runoff))

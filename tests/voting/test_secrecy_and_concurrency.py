@@ -1,0 +1,124 @@
+"""The ballot table cannot identify a voter; one ballot per unit even under concurrency; the
+audit chain detects tampering; next year's leadership comes from the vote."""
+
+import threading
+from datetime import date
+
+import pytest
+from conftest import database_kind
+from sqlalchemy import Date, DateTime, inspect, select
+from vote_helpers import HEADS, Api, at
+
+from core.extensions import db
+from core.models import AuditEvent, Ballot, User, VoterRoll
+
+
+def test_ballot_table_has_no_column_that_identifies_a_voter(app):
+    inspector = inspect(db.engine)
+    columns = {c["name"]: c for c in inspector.get_columns("ballots")}
+    assert set(columns) == {"id", "poll_id", "choices", "receipt_hash"}
+    assert not any(isinstance(c["type"], DateTime | Date) for c in columns.values())
+    targets = {fk["referred_table"] for fk in inspector.get_foreign_keys("ballots")}
+    assert targets == {"polls"}
+    roll = {c["name"]: c for c in inspector.get_columns("voter_rolls")}
+    assert not any(isinstance(c["type"], DateTime) for c in roll.values())
+
+
+def test_ballot_ids_are_random_and_roll_keeps_only_the_day(app, client, demo):
+    at(app, 2022, 2, 20, 9, 30)
+    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open")
+    for unit in ["so-yte", "so-gddt", "so-khcn"]:
+        Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots", json={"choices": ["so-yte"]})
+    ids = [b.id for b in db.session.scalars(select(Ballot))]
+    assert all(len(i) == 36 and i.count("-") == 4 for i in ids)
+    days = {r.voted_on for r in db.session.scalars(select(VoterRoll)) if r.voted_on}
+    assert days == {date(2022, 2, 20)}
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="concurrency is tested on PostgreSQL")
+def test_twenty_threads_cast_for_one_unit_exactly_one_ballot(app, client, demo):
+    from core.services import campaigns, voting
+
+    at(app, 2022, 2, 20, 9, 0)
+    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open")
+    db.session.remove()
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt():
+        # Wait before touching the database: a thread holding a pooled connection at the
+        # barrier would starve the others (the pool is smaller than 20).
+        barrier.wait(timeout=30)
+        with app.app_context():
+            try:
+                head = db.session.scalar(select(User).where(User.username == "yte.thutruong"))
+                campaign = campaigns.get_campaign("khoi-8", 2021)
+                voting.cast(campaign, "co-thi-dua", ["so-vhttdl"], actor=head)
+                result = "ok"
+            except Exception as exc:  # noqa: BLE001 - we count every kind of refusal
+                result = type(exc).__name__
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) == {"ok", "Conflict"}, outcomes
+    assert db.session.query(Ballot).count() == 1
+
+
+def test_audit_verify_names_first_broken_link(app, client, demo, runner):
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "toàn vẹn" in ok.output
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    victim = events[5]
+    victim.details = {**victim.details, "tampered": True}
+    db.session.commit()
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code != 0
+    assert f"#{victim.id}" in broken.output
+
+
+def test_elected_leadership_becomes_next_years_default(app, client, demo):
+    from core.plugin_api import hookimpl
+    from core.services import campaigns
+
+    import plugins.khoi8 as khoi8
+
+    class NextYear:
+        @hookimpl
+        def thidua_criteria(self, bloc, year):
+            return khoi8.criteria_2021() if (bloc, year) == ("khoi-8", 2022) else None
+
+        @hookimpl
+        def thidua_phase_calendar(self, bloc, year):
+            return khoi8.calendar_2021() if (bloc, year) == ("khoi-8", 2022) else None
+
+        @hookimpl
+        def thidua_voting_procedure(self, bloc, year):
+            return khoi8.voting_2021() if (bloc, year) == ("khoi-8", 2022) else None
+
+    app.extensions["thidua"].register(NextYear(), "khoi8-2022")
+    at(app, 2022, 2, 20, 9, 0)
+    leader = Api(client, "tttt.canbo")
+    for code, winner in (("khoi-truong", "so-ldtbxh"), ("khoi-pho", "so-gddt")):
+        leader.post(f"/polls/{code}/open")
+        for unit in list(HEADS)[:6]:
+            Api(client, HEADS[unit]).post(f"/polls/{code}/ballots", json={"choices": [winner]})
+        leader.post(f"/polls/{code}/close")
+        leader.post(f"/polls/{code}/publish")
+    proposed = {m.unit: m.role for m in campaigns.proposed_members("khoi-8", 2022)}
+    assert proposed["so-ldtbxh"] == "leader" and proposed["so-gddt"] == "deputy"
+    assert proposed["so-tttt"] == "member" and len(proposed) == 8
+    admin = Api(client, "admin")
+    response = client.post("/api/v1/campaigns", headers=admin.headers,
+                           json={"bloc": "khoi-8", "year": 2022, "members": []})
+    assert response.status_code == 201, response.get_json()
+    roles = {m["unit"]: m["role"] for m in response.get_json()["members"]}
+    assert roles["so-ldtbxh"] == "leader" and roles["so-gddt"] == "deputy"
