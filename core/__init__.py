@@ -22,6 +22,20 @@ def select_locale() -> str:
     return lang if lang in ("vi", "en") else "vi"
 
 
+def _add_plugin_templates(app: Flask) -> None:
+    """A plugin's own templates (``<plugin>/templates/<plugin>/…``) are found after the core's,
+    so a plugin can add documents or override them by name (thidua_document_templates)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    folders = []
+    for record in app.extensions["thidua"].records.values():
+        origin = getattr(record.module, "__file__", None)
+        if origin and (Path(origin).parent / "templates").is_dir():
+            folders.append(FileSystemLoader(str(Path(origin).parent / "templates")))
+    if folders:
+        app.jinja_loader = ChoiceLoader([app.jinja_loader, *folders])
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config (defaults < environment < ``config``), extensions, plugins,
     blueprints, CLI commands."""
@@ -49,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.plugins import build_plugin_host
 
     app.extensions["thidua"] = build_plugin_host(app.config)
+    _add_plugin_templates(app)
 
     from core import cli, web
     from core.api import api_bp

@@ -27,6 +27,9 @@ DEMO_UNITS = [
     ("so-tuphap", "Sở Tư pháp", "Sở Tư pháp", "member", True),
 ]
 
+# The plan is signed by the director of Sở TT&TT; the other names are generic titles.
+DEMO_NAMES = {"tttt.thutruong": "Nguyễn Văn Này"}
+
 users_cli = AppGroup("users", help="Manage user accounts.")
 bloc_cli = AppGroup("bloc", help="Bloc plugins: check a plan.")
 audit_cli = AppGroup("audit", help="The audit log.")
@@ -130,7 +133,8 @@ def build_demo() -> None:
                                     ("thutruong", "head", "Thủ trưởng")):
             username = f"{slug}.{suffix}"
             if not db.session.scalar(select(User.id).where(User.username == username)):
-                accounts.create_user(username, f"{title} {short}", DEMO_PASSWORD,
+                full_name = DEMO_NAMES.get(username, f"{title} {short}")
+                accounts.create_user(username, full_name, DEMO_PASSWORD,
                                      unit_code=code, role=role, actor=None)
     campaigns.open_campaign(
         "khoi-8", 2021,

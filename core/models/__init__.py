@@ -10,6 +10,7 @@ from core.models.blocs import (
     CriterionRow,
     Membership,
 )
+from core.models.documents import IssuedDocument
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
 from core.models.work import (
     REPORT_KINDS,
@@ -31,5 +32,5 @@ __all__ = [
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
     "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
-    "WORK_STATUSES", "Ballot", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
+    "WORK_STATUSES", "IssuedDocument", "Ballot", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
 ]

@@ -79,10 +79,15 @@ def store(data: bytes, name: str | None) -> tuple[str, str, str, str]:
             "Loại tệp không được phép. Chỉ nhận PDF, DOCX, XLSX, JPG, PNG (kiểm tra theo nội "
             "dung tệp, không theo tên).", code="file_type", fields={"file": ["Sai loại tệp."]})
     sha256 = hashlib.sha256(data).hexdigest()
+    write_blob(sha256, data)
+    return str(uuid.uuid4()), sha256, ALLOWED[kind], display_name(name, kind)
+
+
+def write_blob(sha256: str, data: bytes) -> None:
+    """Store bytes under their SHA-256 (atomic rename; a blob already there is kept)."""
     path = storage_path(sha256)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
-    return str(uuid.uuid4()), sha256, ALLOWED[kind], display_name(name, kind)

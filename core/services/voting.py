@@ -320,3 +320,58 @@ def elected_leadership(bloc_code: str, year: int) -> dict[str, str]:
         if result.get("elected"):
             found[elects] = result["elected"][0]
     return found
+
+
+COUNCIL_MEETING = "council_meeting"
+
+
+def record_meeting(campaign: Campaign, details: Any, *, actor: User) -> dict[str, Any]:
+    """The leader records the council meeting for the minutes: when, where, chair, secretary,
+    counting committee. Recorded again, it replaces the earlier record (kept in the audit)."""
+    from datetime import datetime
+
+    from core.models import PhaseRecord
+    from core.services.cycle import raise_if, text_field
+
+    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
+                        "Chỉ Khối trưởng ghi thông tin cuộc họp bình xét.")
+    if not isinstance(details, dict):
+        raise ValidationFailed("Dữ liệu không hợp lệ.", fields={"meeting": ["Đối tượng JSON."]})
+    errors: dict[str, list[str]] = {}
+    try:
+        held_at = datetime.fromisoformat(str(details.get("held_at")))
+    except ValueError:
+        errors["held_at"] = ["Thời gian họp dạng YYYY-MM-DDTHH:MM."]
+        held_at = None
+    record = {"held_at": held_at.isoformat() if held_at else None}
+    for key in ("place", "chair", "secretary"):
+        record[key] = text_field(details.get(key), key, errors, max_length=300)
+        if not record[key] and key not in errors:
+            errors[key] = ["Bắt buộc."]
+    committee = details.get("committee")
+    if not isinstance(committee, list) or not committee or \
+            not all(isinstance(m, str) and m.strip() for m in committee):
+        errors["committee"] = ["Danh sách tên thành viên Ban kiểm phiếu."]
+    else:
+        record["committee"] = [text_field(m, "committee", errors, max_length=200)
+                               for m in committee[:15]]
+    raise_if(errors)
+    existing = db.session.scalar(select(PhaseRecord).where(
+        PhaseRecord.campaign_id == campaign.id, PhaseRecord.step == COUNCIL_MEETING))
+    if existing is None:
+        db.session.add(PhaseRecord(campaign_id=campaign.id, step=COUNCIL_MEETING,
+                                   closed_at=clock.now(), closed_by=actor.id, details=record))
+    else:
+        existing.details, existing.closed_at, existing.closed_by = record, clock.now(), actor.id
+    audit.record("council.meeting", "campaign", f"{campaign.bloc.code}/{campaign.year}",
+                 actor=actor, details=record)
+    db.session.commit()
+    return record
+
+
+def meeting(campaign: Campaign) -> dict[str, Any] | None:
+    from core.models import PhaseRecord
+
+    found = db.session.scalar(select(PhaseRecord).where(
+        PhaseRecord.campaign_id == campaign.id, PhaseRecord.step == COUNCIL_MEETING))
+    return dict(found.details) if found else None

@@ -86,10 +86,9 @@ def test_audit_verify_names_first_broken_link(app, client, demo, runner):
 
 
 def test_elected_leadership_becomes_next_years_default(app, client, demo):
+    import plugins.khoi8 as khoi8
     from core.plugin_api import hookimpl
     from core.services import campaigns
-
-    import plugins.khoi8 as khoi8
 
     class NextYear:
         @hookimpl

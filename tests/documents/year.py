@@ -1,0 +1,85 @@
+"""Play Khối 8's whole 2021 year through the API: every unit registers, reports, self-scores;
+the deputy closes the review; the leader verifies and locks; the council votes; results are
+published. Used by the document and export tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cycle"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "voting"))
+
+from helpers import Api, at, full_registration, item_codes  # noqa: E402
+from vote_helpers import HEADS  # noqa: E402
+
+OFFICERS = {unit: user.replace("thutruong", "canbo") for unit, user in HEADS.items()}
+
+
+def play_year(app, client, *, through: str = "published") -> None:
+    at(app, 2021, 5, 3, 9, 0)
+    officers = {unit: Api(client, user) for unit, user in OFFICERS.items()}
+    codes = item_codes(client, officers["so-tttt"].headers)
+    for index, (unit, api) in enumerate(officers.items()):
+        if unit == "so-tuphap":
+            continue  # never registers: the board deducts T.1
+        items = full_registration(codes)
+        items[0]["target"] = f"Ban hành {index + 2} văn bản quy phạm pháp luật đúng hạn"
+        assert api.put(f"/registrations/{unit}", json={"items": items, "submit": True}
+                       ).status_code == 200
+    at(app, 2021, 6, 10, 9, 0)
+    for unit, api in officers.items():
+        if unit == "so-tuphap":
+            continue
+        response = api.put(f"/reports/{unit}/mid_year", json={
+            "body": "Đơn vị triển khai đầy đủ các nội dung thi đua đã đăng ký.",
+            "progress": [{"criterion": c, "percent": 45 + len(unit), "note": "Đúng tiến độ"}
+                         for c in codes[:-1]], "submit": True})
+        assert response.status_code == 200, response.get_json()
+    deputy = Api(client, "ldtbxh.canbo")
+    assert deputy.post("/mid-year-review/close", json={
+        "date": "2021-07-20", "place": "Hội trường Sở Lao động – Thương binh và Xã hội",
+        "conclusions": "Các đơn vị thực hiện tốt giao ước; tiếp tục đẩy mạnh cải cách hành "
+                       "chính, chuyển đổi số trong 6 tháng cuối năm."}).status_code == 200
+    if through == "mid_year":
+        return
+    at(app, 2022, 1, 20, 9, 0)
+    for index, (unit, api) in enumerate(officers.items()):
+        if unit == "so-tuphap":
+            continue
+        score = 5 - (index % 3)
+        items = [{"criterion": c, "self_score": min(score, 4 if c.startswith("3.") else 5),
+                  "evidence": f"Báo cáo số {10 + index}/BC ngày 15/12/2021"} for c in codes]
+        assert api.put(f"/scores/{unit}", json={"items": items}).status_code == 200
+        assert api.put(f"/reports/{unit}/year_end", json={
+            "body": "Báo cáo tổng kết phong trào thi đua năm 2021.",
+            "progress": [{"criterion": c, "percent": 100} for c in codes[:-1]],
+            "submit": True}).status_code == 200
+    at(app, 2022, 2, 5, 9, 0)
+    leader = Api(client, "tttt.canbo")
+    assert leader.put("/scores/so-gddt", json={"items": [
+        {"criterion": "1.1", "verified_score": 3,
+         "reason": "Chưa có minh chứng về văn bản thứ hai"}]}).status_code == 200
+    assert Api(client, "bantdkt").put("/scores/so-tuphap", json={"items": [
+        {"criterion": "T.1", "verified_score": -8, "reason": "Không đăng ký thi đua"}]}
+    ).status_code == 200
+    assert leader.post("/verification/lock").status_code == 200
+    if through == "verification":
+        return
+    at(app, 2022, 2, 25, 8, 0)
+    assert leader.put("/council-meeting", json={
+        "held_at": "2022-02-25T08:00:00", "place": "Hội trường Sở Thông tin và Truyền thông",
+        "chair": "Ông Nguyễn Văn Này, Giám đốc Sở Thông tin và Truyền thông",
+        "secretary": "Bà Trần Thị Ánh, Chánh Văn phòng Sở Thông tin và Truyền thông",
+        "committee": ["Ông Lê Văn Đức (Sở Y tế)", "Bà Phạm Thị Hương (Sở Nội vụ)",
+                      "Ông Võ Minh Tuấn (Sở Khoa học và Công nghệ)"]}).status_code == 200
+    plan = {"co-thi-dua": ["so-vhttdl"], "bang-khen": ["so-yte", "so-khcn"],
+            "khoi-truong": ["so-ldtbxh"], "khoi-pho": ["so-gddt"]}
+    heads = {unit: Api(client, user) for unit, user in HEADS.items()}
+    for code, choices in plan.items():
+        assert leader.post(f"/polls/{code}/open").status_code == 200
+        for unit in list(HEADS)[:7]:
+            assert heads[unit].post(f"/polls/{code}/ballots", json={"choices": choices}
+                                    ).status_code == 201
+        assert leader.post(f"/polls/{code}/close").status_code == 200
+        assert leader.post(f"/polls/{code}/publish").status_code == 200
