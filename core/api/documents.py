@@ -42,3 +42,12 @@ def export_workbook(bloc: str, year: int):
 def put_council_meeting(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     return jsonify(voting.record_meeting(campaign, json_body(), actor=current_api_user()))
+
+
+@api_bp.get("/board/<int:year>")
+@token_required
+def board_dashboard(year: int):
+    """Every bloc's campaign of a year, and all proposals (the provincial board's view)."""
+    from core.services import board
+
+    return jsonify(board.dashboard(year, actor=current_api_user()))

@@ -1,0 +1,143 @@
+"""The provincial board's view of every bloc in a year: current phase, share of units that
+delivered each step, late and missing units, results; and one list of all proposals (Cờ thi
+đua, Bằng khen) with vote shares and verified scores. A constant number of queries whatever
+the number of blocs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from core.models import (
+    Bloc,
+    Campaign,
+    CriterionRow,
+    DeadlineExtension,
+    Membership,
+    PhaseRecord,
+    Poll,
+    PollOutcome,
+    Registration,
+    Report,
+    ScoreSheet,
+    Unit,
+    User,
+)
+from core.plugin_api import Phase
+from core.services import clock, deadlines, permissions, scoring
+
+STEPS = (("registration", "Đăng ký"), ("mid_year_report", "Sơ kết"),
+         ("year_end_report", "Tổng kết"))
+
+
+def _due(phase: Phase, extensions: list[DeadlineExtension], unit_id: int | None) -> date:
+    return deadlines.effective_due(phase, unit_id, extensions)
+
+
+def dashboard(year: int, *, actor: User) -> dict[str, Any]:
+    permissions.require(permissions.is_board(actor) or permissions.is_admin(actor),
+                        "Chỉ Ban Thi đua – Khen thưởng và quản trị viên xem bảng tổng hợp.")
+    today = clock.today()
+    found = list(db.session.scalars(
+        select(Campaign).join(Bloc).where(Campaign.year == year)
+        .options(selectinload(Campaign.bloc)).order_by(Bloc.code)))
+    ids = [c.id for c in found]
+    members: dict[int, list[Unit]] = defaultdict(list)
+    for campaign_id, unit in db.session.execute(
+            select(Membership.campaign_id, Unit).join(Unit, Unit.id == Membership.unit_id)
+            .where(Membership.campaign_id.in_(ids)).order_by(Unit.name)):
+        members[campaign_id].append(unit)
+    delivered: dict[tuple[int, str], dict[int, bool]] = defaultdict(dict)
+    for reg in db.session.scalars(select(Registration).where(
+            Registration.campaign_id.in_(ids), Registration.status == "submitted")):
+        delivered[(reg.campaign_id, "registration")][reg.unit_id] = reg.late
+    for rep in db.session.scalars(select(Report).where(
+            Report.campaign_id.in_(ids), Report.status == "submitted")):
+        step = "mid_year_report" if rep.kind == "mid_year" else "year_end_report"
+        delivered[(rep.campaign_id, step)][rep.unit_id] = rep.late
+    extensions: dict[int, list[DeadlineExtension]] = defaultdict(list)
+    for ext in db.session.scalars(select(DeadlineExtension).where(
+            DeadlineExtension.campaign_id.in_(ids))):
+        extensions[ext.campaign_id].append(ext)
+    closed: dict[int, set[str]] = defaultdict(set)
+    for record in db.session.scalars(select(PhaseRecord).where(PhaseRecord.campaign_id.in_(ids))):
+        closed[record.campaign_id].add(record.step)
+    totals = _verified_totals(ids)
+    polls = db.session.execute(
+        select(Poll, PollOutcome).outerjoin(PollOutcome, PollOutcome.poll_id == Poll.id)
+        .where(Poll.campaign_id.in_(ids)).order_by(Poll.id)).all()
+
+    blocs, proposals = [], []
+    names = {u.code: u.name for units in members.values() for u in units}
+    for campaign in found:
+        phases = [Phase.from_dict(p) for p in campaign.snapshot["calendar"]]
+        by_deliverable = {p.deliverable: p for p in phases if p.deliverable}
+        units = members[campaign.id]
+        steps = []
+        for step, title in STEPS:
+            phase = by_deliverable.get(step)
+            done = delivered[(campaign.id, step)]
+            missing = [u.name for u in units if u.id not in done and phase is not None
+                       and today > _due(phase, extensions[campaign.id], u.id)]
+            steps.append({"step": step, "title": title, "done": len(done), "total": len(units),
+                          "share": round(len(done) / len(units), 4) if units else 0.0,
+                          "late": sorted(names_of(units, [u for u, late in done.items() if late])),
+                          "missing": missing,
+                          "due": phase.due.isoformat() if phase else None})
+        results = []
+        for poll, outcome in polls:
+            if poll.campaign_id != campaign.id:
+                continue
+            elected = outcome.result["elected"] if outcome else []
+            results.append({"poll": poll.code, "title": poll.title, "status": poll.status,
+                            "elected": elected})
+            if outcome is None or poll.elects:
+                continue
+            counts = {c["candidate"]: c for c in outcome.result["counts"]}
+            for code in elected:
+                proposals.append({
+                    "bloc": campaign.bloc.code, "bloc_name": campaign.bloc.name,
+                    "year": campaign.year, "award": poll.title, "poll": poll.code,
+                    "unit": code, "unit_name": names.get(code, code),
+                    "votes": counts[code]["votes"], "share": counts[code]["share"],
+                    "verified_total": float(totals.get((campaign.id, code), Decimal(0))),
+                    "published": poll.status == "published"})
+        blocs.append({
+            "bloc": campaign.bloc.code, "name": campaign.bloc.name, "year": campaign.year,
+            "status": campaign.status, "units": len(units),
+            "current_phases": [{"code": p.code, "title": p.title} for p in phases
+                               if p.opens <= today <= p.due],
+            "steps": steps,
+            "verification_locked": deadlines.VERIFICATION in closed[campaign.id],
+            "results": results,
+        })
+    proposals.sort(key=lambda p: (p["award"], p["bloc"], -p["share"], p["unit"]))
+    return {"year": year, "blocs": blocs, "proposals": proposals}
+
+
+def names_of(units: list[Unit], ids: list[int]) -> list[str]:
+    wanted = set(ids)
+    return [u.name for u in units if u.id in wanted]
+
+
+def _verified_totals(campaign_ids: list[int]) -> dict[tuple[int, str], Decimal]:
+    """Verified totals of every unit of these campaigns, with a fixed number of queries."""
+    rows: dict[int, list[CriterionRow]] = defaultdict(list)
+    for row in db.session.scalars(select(CriterionRow).where(
+            CriterionRow.campaign_id.in_(campaign_ids)).order_by(CriterionRow.position)):
+        rows[row.campaign_id].append(row)
+    totals = {}
+    for sheet in db.session.scalars(
+            select(ScoreSheet).where(ScoreSheet.campaign_id.in_(campaign_ids))
+            .options(selectinload(ScoreSheet.scores), selectinload(ScoreSheet.unit))):
+        codes = {r.id: r.code for r in rows[sheet.campaign_id]}
+        lines = {codes[s.criterion_id]: s for s in sheet.scores}
+        _self, verified = scoring.totals(rows[sheet.campaign_id], lines)
+        totals[(sheet.campaign_id, sheet.unit.code)] = verified
+    return totals
