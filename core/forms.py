@@ -11,8 +11,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.core import UnboundField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from core.errors import ValidationFailed
 from core.validators import CleanText, Slug, StrongPassword, Username, normalise
@@ -67,17 +76,27 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Vai trò trong đơn vị"),
                        choices=[("", "—"), ("officer", _l("Cán bộ phụ trách thi đua")),
                                 ("head", _l("Thủ trưởng đơn vị"))],
-                       validators=[Optional()])
+                       # WTForms has no Vietnamese catalog: check the choice ourselves.
+                       validate_choice=False,
+                       validators=[Optional(), AnyOf(("officer", "head"), message=_l(
+                           "Chọn cán bộ phụ trách hoặc thủ trưởng."))])
     board = BooleanField(_l("Thuộc Ban Thi đua – Khen thưởng tỉnh"))
     admin = BooleanField(_l("Quản trị hệ thống"))
 
 
-def validate_json(form_class: type[FlaskForm], payload: Any) -> FlaskForm:
-    """Validate a JSON object with a page's form; raise ValidationFailed (422) with per-field
-    Vietnamese messages. Only fields the form declares are read."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed(_l("Nội dung yêu cầu phải là một đối tượng JSON."),
-                               code="malformed")
+def _json_type_ok(field_class: type, value: Any) -> bool:
+    """JSON types a field accepts: booleans for check boxes, numbers (or text) for number
+    fields, text for everything else — so ``{"code": true}`` is not read as the text "y"."""
+    if issubclass(field_class, BooleanField):
+        return isinstance(value, bool)
+    if issubclass(field_class, IntegerField | DecimalField | FloatField):
+        return isinstance(value, int | float | str) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def form_errors(form_class: type[FlaskForm], payload: dict[str, Any]) -> tuple[FlaskForm,
+                                                                                 dict[str, Any]]:
+    """Validate a mapping with a page's form; return the form and its errors (empty when valid)."""
     data = MultiDict()
     for key, value in payload.items():
         if isinstance(value, bool):
@@ -85,10 +104,34 @@ def validate_json(form_class: type[FlaskForm], payload: Any) -> FlaskForm:
                 data.add(key, "y")
         elif isinstance(value, str | int | float):
             data.add(key, str(value))
-        elif value is None:
+    form = form_class(formdata=data, meta={"csrf": False})
+    form.validate()
+    return form, dict(form.errors)
+
+
+def validate_json(form_class: type[FlaskForm], payload: Any) -> FlaskForm:
+    """Validate a JSON object with a page's form; raise ValidationFailed (422) with per-field
+    Vietnamese messages. Only fields the form declares are read; a value of the wrong JSON
+    type is refused ("Sai kiểu dữ liệu.")."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed(_l("Nội dung yêu cầu phải là một đối tượng JSON."),
+                               code="malformed",
+                               fields={"body": [_l("Nội dung yêu cầu phải là một đối tượng JSON.")]})
+    data = MultiDict()
+    wrong_type: dict[str, list] = {}
+    for key, value in payload.items():
+        declared = getattr(form_class, key, None)
+        if value is None or not isinstance(declared, UnboundField):
             continue
+        if not _json_type_ok(declared.field_class, value):
+            wrong_type[key] = [_l("Sai kiểu dữ liệu.")]
+        elif isinstance(value, bool):
+            if value:
+                data.add(key, "y")
         else:
-            raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields={key: [_l("Sai kiểu dữ liệu.")]})
+            data.add(key, str(value))
+    if wrong_type:
+        raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields=wrong_type)
     form = form_class(formdata=data, meta={"csrf": False})
     if not form.validate():
         raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields=dict(form.errors))

@@ -137,3 +137,24 @@ def open_campaign():
 @token_required
 def campaign_detail(bloc: str, year: int):
     return jsonify(campaigns.describe(campaigns.get_campaign(bloc, year)))
+
+
+@api_bp.post("/imports")
+@token_required
+def import_people():
+    """Multipart: ``file`` (.csv or .xlsx), ``kind`` (units|users, for CSV), ``apply``
+    (true to write; otherwise a dry run). 200 with the report; 201 when applied; 422 when any
+    row has a problem and apply was asked (nothing written)."""
+    from flask import request
+
+    from core.services import imports
+
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Chưa chọn tệp (trường 'file').", fields={"file": ["Bắt buộc."]})
+    data, name = upload.read(), upload.filename or ""
+    kind = request.form.get("kind") or None
+    if request.form.get("apply", "").lower() in ("1", "true", "yes"):
+        report = imports.apply(data, name, kind=kind, actor=current_api_user())
+        return created(report.to_dict())
+    return jsonify(imports.check(data, name, kind=kind, actor=current_api_user()).to_dict())

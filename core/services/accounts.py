@@ -108,6 +108,16 @@ def create_unit(code: str, name: str, short_name: str, *, actor: User | None) ->
     return unit
 
 
+def role_problem(unit_code: str | None, role: str | None) -> tuple[str, str] | None:
+    """(field, message) when a unit and a role do not go together: a unit's staff needs a
+    role (officer or head); a role needs a unit."""
+    if unit_code and role not in ("officer", "head"):
+        return "role", "Người thuộc đơn vị phải có vai trò officer (cán bộ) hoặc head (thủ trưởng)."
+    if not unit_code and role:
+        return "unit", "Vai trò chỉ áp dụng cho người thuộc một đơn vị."
+    return None
+
+
 def create_user(username: str, full_name: str, password: str, *, unit_code: str | None = None,
                 role: str | None = None, board: bool = False, admin: bool = False,
                 actor: User | None) -> User:
@@ -121,12 +131,9 @@ def create_user(username: str, full_name: str, password: str, *, unit_code: str 
         if unit is None:
             raise ValidationFailed(f"Không có đơn vị mã '{unit_code}'.",
                                    fields={"unit": ["Không có đơn vị này."]})
-        if role not in ("officer", "head"):
-            raise ValidationFailed("Người thuộc đơn vị phải có vai trò officer hoặc head.",
-                                   fields={"role": ["Chọn cán bộ phụ trách hoặc thủ trưởng."]})
-    elif role:
-        raise ValidationFailed("Vai trò chỉ áp dụng cho người thuộc một đơn vị.",
-                               fields={"unit": ["Chọn đơn vị cho vai trò này."]})
+    problem = role_problem(unit_code, role)
+    if problem:
+        raise ValidationFailed(problem[1], fields={problem[0]: [problem[1]]})
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
         raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists",
                        fields={"username": ["Tên đăng nhập đã tồn tại."]})

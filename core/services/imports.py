@@ -1,0 +1,285 @@
+"""Importing a province's units and users from CSV or XLSX: a dry run that reports every
+row's problems, and an apply that writes everything in one transaction or nothing at all.
+
+A workbook may hold a sheet "Đơn vị" (units) and a sheet "Người dùng" (users); a CSV file
+holds one of them (``kind``). Columns may be named in English or Vietnamese:
+units — code/Mã đơn vị, name/Tên đơn vị, short_name/Tên viết tắt;
+users — username/Tên đăng nhập, full_name/Họ và tên, unit/Mã đơn vị, role/Vai trò
+(officer|head, or "cán bộ"/"thủ trưởng"), board/Ban TĐKT, admin/Quản trị, password/Mật khẩu
+(optional: a random one is generated and shown once)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.forms import UnitForm, UserForm, form_errors
+from core.models import Unit, User
+from core.services import accounts, audit, clock, permissions
+
+UNIT_COLUMNS = {"code": ("code", "mã đơn vị", "mã"), "name": ("name", "tên đơn vị", "tên"),
+                "short_name": ("short_name", "tên viết tắt", "viết tắt")}
+USER_COLUMNS = {"username": ("username", "tên đăng nhập"), "full_name": ("full_name", "họ và tên"),
+                "unit": ("unit", "mã đơn vị", "đơn vị"), "role": ("role", "vai trò"),
+                "board": ("board", "ban tđkt", "ban thi đua"), "admin": ("admin", "quản trị"),
+                "password": ("password", "mật khẩu")}
+REQUIRED = {"units": ("code", "name", "short_name"), "users": ("username", "full_name")}
+ROLE_WORDS = {"officer": "officer", "cán bộ": "officer", "cán bộ phụ trách thi đua": "officer",
+              "head": "head", "thủ trưởng": "head", "thủ trưởng đơn vị": "head", "": ""}
+YES = {"1", "x", "có", "yes", "true", "y"}
+SHEETS = {"units": ("đơn vị", "units"), "users": ("người dùng", "users")}
+MAX_ROWS = 5000
+
+
+@dataclass
+class RowResult:
+    sheet: str
+    row: int  # the spreadsheet row number (1 is the header)
+    key: str
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "key": self.key, "errors": self.errors}
+
+
+@dataclass
+class ImportReport:
+    units: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[RowResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not any(r.errors for r in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "applied": self.applied, "units": len(self.units),
+                "users": len(self.users), "file_errors": self.file_errors,
+                "rows": [r.to_dict() for r in self.rows],
+                "errors": sum(len(r.errors) for r in self.rows) + len(self.file_errors),
+                "passwords": self.passwords}
+
+
+def _norm(value: Any) -> str:
+    return unicodedata.normalize("NFC", str(value if value is not None else "")).strip()
+
+
+def _header_map(headers: list[str], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    found = {}
+    for index, header in enumerate(headers):
+        name = _norm(header).lower()
+        for key, aliases in columns.items():
+            if name in aliases and key not in found:
+                found[key] = index
+    return found
+
+
+def _read_csv(data: bytes, report: ImportReport) -> list[list[Any]] | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.file_errors.append("Tệp CSV không phải UTF-8 (hãy lưu lại với mã hóa UTF-8).")
+        return None
+    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+
+
+def _read_sheets(data: bytes, report: ImportReport) -> dict[str, list[list[Any]]]:
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the same problem to the user
+        report.file_errors.append("Không đọc được tệp Excel (.xlsx).")
+        return {}
+    sheets = {}
+    for kind, names in SHEETS.items():
+        sheet = next((book[s] for s in book.sheetnames if _norm(s).lower() in names), None)
+        if sheet is None:
+            continue
+        rows = []
+        for cells in sheet.iter_rows():
+            values = []
+            for cell in cells:
+                if cell.data_type == "f":
+                    values.append(_Formula(cell.coordinate))
+                else:
+                    values.append(cell.value)
+            if any(v not in (None, "") for v in values):
+                rows.append(values)
+        sheets[kind] = rows
+    if not sheets:
+        report.file_errors.append("Tệp Excel không có trang “Đơn vị” hoặc “Người dùng”.")
+    return sheets
+
+
+class _Formula(str):
+    """A cell holding a formula: refused, a value must be typed in."""
+
+    def __new__(cls, coordinate: str) -> _Formula:
+        return super().__new__(cls, f"={coordinate}")
+
+
+def _check_cells(values: list[Any], result: RowResult) -> None:
+    for value in values:
+        if isinstance(value, _Formula):
+            result.errors.append(f"Ô {value[1:]} chứa công thức; hãy nhập giá trị.")
+        elif isinstance(value, str) and value[:1] in ("=", "+", "@"):
+            result.errors.append(f"Giá trị “{value[:30]}” trông như công thức; không nhận.")
+
+
+def parse(data: bytes, filename: str, kind: str | None = None) -> tuple[ImportReport,
+                                                                        dict[str, list]]:
+    report = ImportReport()
+    lower = (filename or "").lower()
+    if lower.endswith(".xlsx"):
+        sheets = _read_sheets(data, report)
+    elif lower.endswith(".csv"):
+        if kind not in SHEETS:
+            raise ValidationFailed("Với tệp CSV, hãy chọn loại dữ liệu: đơn vị hoặc người dùng.",
+                                   fields={"kind": ["units hoặc users."]})
+        rows = _read_csv(data, report)
+        sheets = {kind: rows} if rows is not None else {}
+    else:
+        raise ValidationFailed("Chỉ nhận tệp .csv hoặc .xlsx.", code="file_type",
+                               fields={"file": ["Sai loại tệp."]})
+    for rows in sheets.values():
+        if len(rows) - 1 > MAX_ROWS:
+            report.file_errors.append(f"Tệp có quá {MAX_ROWS} dòng.")
+    return report, sheets
+
+
+def check(data: bytes, filename: str, *, kind: str | None, actor: User) -> ImportReport:
+    """Dry run: every row's problems; nothing written."""
+    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được nhập dữ liệu.")
+    report, sheets = parse(data, filename, kind)
+    if report.file_errors:
+        return report
+    existing_units = set(db.session.scalars(select(Unit.code)))
+    if "units" in sheets:
+        _check_units(sheets["units"], report, existing_units)
+    known_units = existing_units | {u["code"] for u in report.units}
+    if "users" in sheets:
+        _check_users(sheets["users"], report, known_units)
+    return report
+
+
+def _columns(rows: list[list[Any]], kind: str, report: ImportReport,
+             columns: dict[str, tuple[str, ...]]) -> dict[str, int] | None:
+    if not rows:
+        report.file_errors.append(f"Trang {kind} trống.")
+        return None
+    mapping = _header_map([_norm(h) for h in rows[0]], columns)
+    missing = [c for c in REQUIRED[kind] if c not in mapping]
+    if missing:
+        report.file_errors.append(
+            f"Thiếu cột ({kind}): " + ", ".join(f"{c} / {columns[c][1]}" for c in missing) + ".")
+        return None
+    return mapping
+
+
+def _check_units(rows: list[list[Any]], report: ImportReport, existing: set[str]) -> None:
+    mapping = _columns(rows, "units", report, UNIT_COLUMNS)
+    if mapping is None:
+        return
+    seen: dict[str, int] = {}
+    for number, values in enumerate(rows[1:], start=2):
+        cell = {k: _norm(values[i]) if i < len(values) else "" for k, i in mapping.items()}
+        result = RowResult("units", number, cell.get("code", ""))
+        _check_cells(values, result)
+        _form, errors = form_errors(UnitForm, cell)
+        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
+        code = cell.get("code", "")
+        if code in existing:
+            result.errors.append(f"Mã đơn vị “{code}” đã có trong hệ thống.")
+        if code in seen:
+            result.errors.append(f"Mã đơn vị “{code}” trùng với dòng {seen[code]}.")
+        seen.setdefault(code, number)
+        report.rows.append(result)
+        if not result.errors:
+            report.units.append(cell)
+
+
+def _check_users(rows: list[list[Any]], report: ImportReport, known_units: set[str]) -> None:
+    mapping = _columns(rows, "users", report, USER_COLUMNS)
+    if mapping is None:
+        return
+    existing = set(db.session.scalars(select(func.lower(User.username))))
+    seen: dict[str, int] = {}
+    for number, values in enumerate(rows[1:], start=2):
+        cell = {k: _norm(values[i]) if i < len(values) else "" for k, i in mapping.items()}
+        result = RowResult("users", number, cell.get("username", ""))
+        _check_cells(values, result)
+        role = ROLE_WORDS.get(cell.get("role", "").lower())
+        if role is None:
+            result.errors.append(f"Vai trò “{cell.get('role')}” không hợp lệ (cán bộ/thủ trưởng).")
+            role = ""
+        password = cell.get("password") or ""
+        generated = not password
+        payload = {"username": cell.get("username", "").lower(),
+                   "full_name": cell.get("full_name", ""),
+                   "password": password or secrets.token_urlsafe(12) + "9a",
+                   "unit": cell.get("unit", ""), "role": role,
+                   "board": cell.get("board", "").lower() in YES,
+                   "admin": cell.get("admin", "").lower() in YES}
+        _form, errors = form_errors(UserForm, payload)
+        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
+        if payload["unit"] and payload["unit"] not in known_units:
+            result.errors.append(f"Không có đơn vị mã “{payload['unit']}”.")
+        problem = accounts.role_problem(payload["unit"] or None, role or None)
+        if problem:
+            result.errors.append(problem[1])
+        name = payload["username"]
+        if name in existing:
+            result.errors.append(f"Tên đăng nhập “{name}” đã có trong hệ thống.")
+        if name in seen:
+            result.errors.append(f"Tên đăng nhập “{name}” trùng với dòng {seen[name]}.")
+        seen.setdefault(name, number)
+        report.rows.append(result)
+        if not result.errors:
+            report.users.append({**payload, "generated": generated})
+
+
+def apply(data: bytes, filename: str, *, kind: str | None, actor: User) -> ImportReport:
+    """Write every row, in one transaction, only when no row has a problem."""
+    report = check(data, filename, kind=kind, actor=actor)
+    if not report.ok:
+        raise ValidationFailed("Tệp có lỗi; chưa nhập dòng nào.", code="import_invalid",
+                               fields={"rows": [f"{r.sheet} dòng {r.row}: {'; '.join(r.errors)}"
+                                                for r in report.rows if r.errors]
+                                       + report.file_errors})
+    now = clock.now()
+    units = {}
+    for row in report.units:
+        unit = Unit(code=row["code"], name=row["name"], short_name=row["short_name"],
+                    created_at=now)
+        db.session.add(unit)
+        units[unit.code] = unit
+    db.session.flush()
+    for code in {u["unit"] for u in report.users if u["unit"]} - set(units):
+        units[code] = db.session.scalar(select(Unit).where(Unit.code == code))
+    for row in report.users:
+        db.session.add(User(
+            username=row["username"], full_name=row["full_name"],
+            password_hash=accounts.hash_password(row["password"]),
+            unit=units.get(row["unit"]) if row["unit"] else None,
+            role=row["role"] or None, is_board=row["board"], is_admin=row["admin"],
+            created_at=now))
+        if row["generated"]:
+            report.passwords[row["username"]] = row["password"]
+    db.session.flush()
+    audit.record("import.apply", "import", filename[:120], actor=actor, details={
+        "units": [u["code"] for u in report.units],
+        "users": [u["username"] for u in report.users]})
+    db.session.commit()
+    report.applied = True
+    return report

@@ -1,0 +1,121 @@
+"""Importing units and users from CSV and XLSX: dry run with a problem per row, all or nothing,
+broken encodings, missing columns, duplicates, unknown units, formulas."""
+
+import io
+
+import pytest
+from conftest import api_token, bearer, row_counts
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Unit, User
+
+
+def workbook(units, users) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Đơn vị"
+    for row in units:
+        sheet.append(row)
+    people = book.create_sheet("Người dùng")
+    for row in users:
+        people.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+UNITS = [["Mã đơn vị", "Tên đơn vị", "Tên viết tắt"],
+         ["so-xd", "Sở Xây dựng", "Sở XD"],
+         ["so-gtvt", "Sở Giao thông vận tải", "Sở GTVT"]]
+USERS = [["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"],
+         ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"],
+         ["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", ""],
+         ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "MatKhau@2024"]]
+
+
+@pytest.fixture
+def admin(client, demo):
+    return bearer(api_token(client, "admin"))
+
+
+def post(client, headers, data, name, **form):
+    return client.post("/api/v1/imports", headers=headers,
+                       data={"file": (io.BytesIO(data), name), **form},
+                       content_type="multipart/form-data")
+
+
+def test_dry_run_then_apply_workbook(client, admin):
+    data = workbook(UNITS, USERS)
+    before = row_counts()
+    dry = post(client, admin, data, "tinh.xlsx")
+    assert dry.status_code == 200, dry.get_json()
+    body = dry.get_json()
+    assert body["ok"] is True and body["units"] == 2 and body["users"] == 3
+    assert row_counts() == before
+    applied = post(client, admin, data, "tinh.xlsx", apply="true")
+    assert applied.status_code == 201, applied.get_json()
+    passwords = applied.get_json()["passwords"]
+    assert list(passwords) == ["xd.thutruong"]
+    assert db.session.scalar(select(Unit.name).where(Unit.code == "so-gtvt")) == \
+        "Sở Giao thông vận tải"
+    head = db.session.scalar(select(User).where(User.username == "xd.thutruong"))
+    assert head.role == "head" and head.unit.code == "so-xd"
+    token = api_token(client, "xd.thutruong", passwords["xd.thutruong"])
+    assert token
+
+
+@pytest.mark.parametrize(("units", "users", "expected"), [
+    ([["code", "name"], ["so-a", "Sở A"]], [["username", "full_name"]], "Thiếu cột"),
+    (UNITS + [["so-xd", "Sở Xây dựng (lặp)", "XD"]], [USERS[0]], "trùng với dòng 2"),
+    ([UNITS[0], ["so-tttt", "Trùng đơn vị có sẵn", "X"]], [USERS[0]], "đã có trong hệ thống"),
+    ([UNITS[0]], [USERS[0], ["a.b", "Người A", "so-khong-co", "cán bộ", "MatKhau@2024"]],
+     "Không có đơn vị mã"),
+    ([UNITS[0], ["=HYPERLINK(\"x\")", "Sở", "S"]], [USERS[0]], "công thức"),
+    ([UNITS[0], ["so-ok", "Sở OK", "OK"]], [USERS[0], ["c.d", "Người C", "so-ok", "trưởng phòng",
+                                                        "MatKhau@2024"]], "Vai trò"),
+])
+def test_row_problems_reported_nothing_imported(client, admin, units, users, expected):
+    data = workbook(units, users)
+    before = row_counts()
+    dry = post(client, admin, data, "loi.xlsx").get_json()
+    assert dry["ok"] is False
+    messages = " ".join(dry["file_errors"] + [e for r in dry["rows"] for e in r["errors"]])
+    assert expected in messages, messages
+    applied = post(client, admin, data, "loi.xlsx", apply="true")
+    assert applied.status_code == 422
+    assert applied.get_json()["error"]["code"] == "import_invalid"
+    assert row_counts() == before
+
+
+def test_real_formula_cell_refused(client, admin):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Đơn vị"
+    sheet.append(UNITS[0])
+    sheet.append(["so-f", "Sở F", "F"])
+    sheet["C2"] = "=A2&B2"
+    out = io.BytesIO()
+    book.save(out)
+    body = post(client, admin, out.getvalue(), "f.xlsx").get_json()
+    assert body["ok"] is False
+    assert "Ô C2 chứa công thức" in " ".join(body["rows"][0]["errors"])
+
+
+def test_csv_encodings(client, admin):
+    good = "code,name,short_name\nso-dl,Sở Du lịch,Sở DL\n".encode()
+    assert post(client, admin, good, "dv.csv", kind="units").get_json()["ok"] is True
+    broken = "code,name,short_name\nso-dl,Sở Du lịch,Sở DL\n".encode("utf-16")  # Excel "Unicode"
+    body = post(client, admin, broken, "dv.csv", kind="units").get_json()
+    assert body["ok"] is False and "UTF-8" in body["file_errors"][0]
+    before = row_counts()
+    assert post(client, admin, broken, "dv.csv", kind="units", apply="1").status_code == 422
+    assert row_counts() == before
+
+
+def test_only_admin_imports(client, demo):
+    board = bearer(api_token(client, "bantdkt"))
+    assert post(client, board, workbook(UNITS, USERS), "x.xlsx").status_code == 403
+    admin = bearer(api_token(client, "admin"))
+    assert post(client, admin, b"hello", "x.txt").status_code == 422
