@@ -93,6 +93,29 @@ def bloc_check(code, year):
                f"'{plan.voting.name}'.")
 
 
+@bloc_cli.command("new")
+@click.argument("code")
+@click.option("--name", default=None, help='Tên khối, ví dụ "Khối thi đua Khối 5".')
+@click.option("--year", type=int, default=None, help="Năm của kế hoạch (mặc định: năm nay).")
+def bloc_new(code, name, year):
+    """Write a bloc plugin package under the plugins folder, with its own tests."""
+    from pathlib import Path
+
+    from core.scaffold import ScaffoldError, write_plugin
+    from core.services import clock
+
+    year = year or clock.today().year
+    name = name or f"Khối thi đua {code}"
+    try:
+        target = write_plugin(Path(current_app.config["THIDUA_PLUGINS_DIR"]), code, name, year)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã tạo plugin {target}.")
+    click.echo("Tiếp theo: điền tiêu chí, lịch, thông số bỏ phiếu; rồi chạy")
+    click.echo(f"  flask --app wsgi bloc check {code} {year}")
+    click.echo(f"  pytest {target}")
+
+
 @audit_cli.command("verify")
 def audit_verify():
     """Recompute the audit chain and name the first broken link."""
