@@ -51,3 +51,19 @@ def board_dashboard(year: int):
     from core.services import board
 
     return jsonify(board.dashboard(year, actor=current_api_user()))
+
+
+@api_bp.get("/history/blocs/<bloc>")
+@token_required
+def bloc_history(bloc: str):
+    from core.services import history
+
+    return jsonify(history.bloc_history(bloc, actor=current_api_user()))
+
+
+@api_bp.get("/history/units/<unit>")
+@token_required
+def unit_history(unit: str):
+    from core.services import history
+
+    return jsonify(history.unit_history(unit, actor=current_api_user()))

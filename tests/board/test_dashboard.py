@@ -120,3 +120,17 @@ def test_only_board_and_admin(app, client, demo):
     assert client.get("/api/v1/board/2021", headers=officer).status_code == 403
     board = bearer(api_token(client, "bantdkt"))
     assert client.get("/api/v1/board/2021", headers=board).status_code == 200
+
+
+def test_history_of_bloc_and_unit(app, client, demo):
+    play_year(app, client)
+    headers = bearer(api_token(client, "bantdkt"))
+    bloc = client.get("/api/v1/history/blocs/khoi-8", headers=headers).get_json()
+    year = bloc["years"][0]
+    assert year["year"] == 2021 and year["leader"] == "Sở Thông tin và Truyền thông"
+    assert {"award": "Đề nghị tặng Cờ thi đua của UBND tỉnh",
+            "units": ["Sở Văn hóa, Thể thao và Du lịch"]} in year["awards"]
+    unit = client.get("/api/v1/history/units/so-ldtbxh", headers=headers).get_json()
+    assert unit["years"][0]["elected"] == ["leader"]
+    assert unit["years"][0]["rank"] >= 1 and unit["years"][0]["of"] == 8
+    assert client.get("/api/v1/history/units/so-khong-co", headers=headers).status_code == 404
