@@ -1,21 +1,32 @@
-"""Administration: plugins, opening a bloc's year."""
+"""Administration: the plugins page and opening a bloc's year."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, SelectField
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from core.errors import DomainError
 from core.extensions import db
 from core.models import Unit
-from core.services import campaigns, permissions
+from core.services import campaigns, clock, permissions
+from core.validators import CleanText, Slug
+
+try:  # WTForms 3.3+
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_MEMBER_ROWS = 500
 
 
 @bp.before_request
@@ -31,47 +42,126 @@ def plugins():
                            plugins=current_app.extensions["thidua"].describe())
 
 
+def choice(value: str, label: Any) -> Any:
+    """An option of a select: WTForms 3.3+ wants SelectChoice, older versions a tuple."""
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
+
+
+class ChoiceField(SelectField):
+    """A select whose "not one of the choices" message is ours (WTForms has no Vietnamese)."""
+
+    def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message or _l("Lựa chọn không hợp lệ.")
+
+    def allowed_values(self) -> set[str]:
+        return {str(getattr(c, "value", None) if not isinstance(c, tuple | list) else c[0])
+                for c in self.choices or []}
+
+    def pre_validate(self, form: Any) -> None:
+        if self.validate_choice and self.data not in self.allowed_values():
+            raise ValidationError(self.invalid_message)
+
+
+class YearField(IntegerField):
+    """A four-digit year; anything else gets a Vietnamese message."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = valuelist[0].strip()
+        if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+            self.data = None
+            raise ValueError(_l("Năm phải là số có bốn chữ số, ví dụ 2021."))
+        self.data = int(raw)
+
+
+ROLE_CHOICES = [
+    choice("", _l("Không tham gia")),
+    choice("member", _l("Thành viên")),
+    choice("leader", _l("Khối trưởng")),
+    choice("deputy", _l("Khối phó")),
+]
+
+
+class MemberRowForm(Form):
+    """One unit of the table and its role in the new year (a sub-form: no CSRF of its own)."""
+
+    unit = HiddenField(validators=[
+        InputRequired(_l("Thiếu mã đơn vị.")),
+        Length(max=40, message=_l("Mã đơn vị dài tối đa 40 ký tự.")), CleanText(), Slug()])
+    role = ChoiceField(_l("Vai trò"), choices=ROLE_CHOICES, default="")
+
+
 class OpenCampaignForm(FlaskForm):
-    bloc = SelectField("Khối thi đua", validators=[DataRequired("Chọn khối.")])
-    year = IntegerField("Năm", validators=[
-        DataRequired("Nhập năm."), NumberRange(2000, 2100, "Năm phải từ 2000 đến 2100.")])
-    members = TextAreaField(
-        "Thành viên (mỗi dòng: mã đơn vị, vai trò leader/deputy/member)",
-        validators=[DataRequired("Nhập danh sách thành viên.")])
+    bloc = ChoiceField(_l("Khối thi đua"),
+                       invalid_message=_l("Chọn một khối thi đua trong danh sách."))
+    year = YearField(_l("Năm"), validators=[
+        InputRequired(_l("Nhập năm.")),
+        NumberRange(2000, 2100, _l("Năm phải từ 2000 đến 2100."))])
+    members = FieldList(FormField(MemberRowForm), max_entries=MAX_MEMBER_ROWS)
+
+
+def _member_specs(form: OpenCampaignForm) -> tuple[list[campaigns.MemberSpec], list[int]]:
+    """The chosen members, and for each the index of its row in the table."""
+    specs, rows = [], []
+    for index, entry in enumerate(form.members.entries):
+        role = entry.form.role.data
+        if role:
+            specs.append(campaigns.MemberSpec(entry.form.unit.data, role))
+            rows.append(index)
+    return specs, rows
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 def open_campaign():
     host = current_app.extensions["thidua"]
+    blocs = sorted(host.collect_blocs().items())
+    units = list(db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)))
     form = OpenCampaignForm()
-    form.bloc.choices = [(code, info.name) for code, (info, _p) in
-                         sorted(host.collect_blocs().items())]
-    units = list(db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.code)))
+    form.bloc.choices = [choice(code, info.name) for code, (info, _plugin) in blocs]
     status = 200
     problems: list[str] = []
-    if form.is_submitted():
-        if form.validate():
-            members = []
-            for line in form.members.data.splitlines():
-                if not line.strip():
-                    continue
-                code, _sep, role = line.partition(",")
-                members.append(campaigns.MemberSpec(code.strip()[:40],
-                                                    (role.strip() or "member")[:20]))
-            try:
-                campaign = campaigns.open_campaign(form.bloc.data, form.year.data, members,
-                                                   actor=current_user)
-            except DomainError as exc:
-                flash(str(exc.message), "danger")
-                for value in exc.fields.values():
-                    problems.extend(value if isinstance(value, list) else [value])
-                status = exc.status
-            else:
-                flash(_("Đã mở năm thi đua và chốt bộ tiêu chí, lịch, quy trình bỏ phiếu."),
-                      "success")
-                return redirect(url_for("campaigns.show", bloc=campaign.bloc.code,
-                                        year=campaign.year))
+    member_errors: list[str] = []
+    if not form.is_submitted():
+        form.year.data = clock.today().year
+        for unit in units:
+            form.members.append_entry({"unit": unit.code, "role": ""})
+    elif not form.validate():
+        status = 422
+    else:
+        specs, rows = _member_specs(form)
+        try:
+            campaign = campaigns.open_campaign(form.bloc.data, form.year.data, specs,
+                                               actor=current_user)
+        except DomainError as exc:
+            status = exc.status
+            problems.append(str(exc.message))
+            if exc.code == "unknown_year":
+                form.year.errors = list(form.year.errors) + [str(exc.message)]
+            for key, value in exc.fields.items():
+                messages = [str(m) for m in (value if isinstance(value, list | tuple)
+                                             else [value])]
+                if key == "year":
+                    form.year.errors = list(form.year.errors) + messages
+                elif key == "plan":
+                    problems.extend(messages)
+                elif key.startswith("members[") and key.endswith("]") and \
+                        key[8:-1].isdigit() and int(key[8:-1]) < len(rows):
+                    row = form.members.entries[rows[int(key[8:-1])]]
+                    row.form.role.errors = list(row.form.role.errors) + messages
+                else:
+                    member_errors.extend(messages)
         else:
-            status = 422
-    return render_template("admin/open_campaign.html", form=form, units=units,
-                           problems=problems), status
+            flash(_("Đã mở năm thi đua và chốt bộ tiêu chí, lịch, quy trình bỏ phiếu."),
+                  "success")
+            return redirect(url_for("campaigns.show", bloc=campaign.bloc.code,
+                                    year=campaign.year))
+    if not form.members.entries:
+        for unit in units:
+            form.members.append_entry({"unit": unit.code, "role": ""})
+    return render_template(
+        "admin/open_campaign.html", form=form, problems=problems, member_errors=member_errors,
+        units_by_code={u.code: u for u in units},
+        bloc_plans=[(info.name, info.years) for _code, (info, _plugin) in blocs]), status

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.errors import DomainError
@@ -12,11 +15,28 @@ from core.services import accounts
 
 bp = Blueprint("auth", __name__)
 
+# The services' messages, by their stable error code, in the user's language.
+SIGN_IN_MESSAGES: dict[str, Any] = {
+    "invalid_credentials": _l("Tên đăng nhập hoặc mật khẩu không đúng."),
+    "too_many_attempts": _l("Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử "
+                            "lại sau ít phút."),
+}
+WRONG_CURRENT_PASSWORD = _l("Mật khẩu hiện tại không đúng.")
+
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site ("/campaigns/…"), never another host."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return url_for("home.index")
+
+
+def _fresh_session() -> None:
+    """Drop everything in the session but the language (no session fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,27 +45,30 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     status = 200
+    error = None
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 user = accounts.authenticate(form.username.data, form.password.data)
             except DomainError as exc:
-                flash(str(exc.message), "danger")
+                error = str(SIGN_IN_MESSAGES.get(exc.code, exc.message))
                 status = exc.status
             else:
+                _fresh_session()
                 login_user(user, remember=form.remember.data)
                 accounts.record_sign_in(user, via="web")
                 flash(_("Đăng nhập thành công."), "success")
                 return redirect(_safe_next(request.args.get("next")))
         else:
             status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     logout_user()
+    _fresh_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 
@@ -60,8 +83,13 @@ def change_password():
             try:
                 accounts.change_password(current_user, form.current.data, form.new.data)
             except DomainError as exc:
-                for field, messages in exc.fields.items():
-                    getattr(form, field).errors = list(messages)
+                for name, messages in exc.fields.items():
+                    field = getattr(form, name, None)
+                    if field is None:
+                        continue
+                    if name == "current":
+                        messages = [WRONG_CURRENT_PASSWORD]
+                    field.errors = [str(m) for m in messages]
                 status = exc.status
             else:
                 flash(_("Đã đổi mật khẩu."), "success")
