@@ -1,0 +1,259 @@
+"""The yearly cycle in a real browser, as the demo's people would live it (issue 3's walk):
+an officer registers targets and submits; the deputy sees it on the grid; at mid-year the unit
+reports and the deputy closes the review; at year end the unit self-scores and sends its
+report; the leader verifies with a reason and locks; the ranking shows.
+
+The app runs in-process (werkzeug in a thread), so the test moves the application clock
+(``app.config["THIDUA_NOW"]``) between the steps. Screenshots of the registration, score and
+status pages at 1280 and 390 pixels wide are kept in ``test-results/``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_PASSWORD, make_app
+from flask import Flask
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from core.config import TIMEZONE
+from core.extensions import db, limiter
+
+from .conftest import hosts
+
+pytestmark = pytest.mark.browser
+
+BASE = "/campaigns/khoi-8/2021"
+UNIT = "Sở Văn hóa, Thể thao và Du lịch"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@dataclass
+class Server:
+    url: str
+    app: Flask
+
+    def at(self, *moment: int) -> None:
+        """Move the application clock (Asia/Ho_Chi_Minh)."""
+        self.app.config["THIDUA_NOW"] = datetime(*moment, tzinfo=TIMEZONE)
+
+
+@pytest.fixture(scope="module")
+def cycle_server(tmp_path_factory) -> Iterator[Server]:
+    """Like ``live_server`` (the Khối 8 2021 demo, CSRF on), with a handle on the app so the
+    test can move its clock."""
+    from core.cli import build_demo
+
+    tmp_path = tmp_path_factory.mktemp("cycle-live")
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        limiter.reset()
+        build_demo()
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="cycle-live-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+def sign_in(page: Page, server: Server, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
+    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
+
+
+def confirm_next_dialog(page: Page, expected: str) -> list[str]:
+    """Accept the next confirm() and remember its text."""
+    seen: list[str] = []
+
+    def accept(dialog) -> None:
+        seen.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    return seen
+
+
+def shoot(page: Page, out: Path, name: str) -> None:
+    """Full-page screenshots at 1280 and 390 pixels wide; no sideways scrolling at 390."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(out / f"{name}-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    page.screenshot(path=str(out / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert overflow <= 390, f"{name}: the page is {overflow}px wide at 390px"
+
+
+def test_the_year_in_the_browser(page: Page, cycle_server: Server, requested_urls,
+                                 pytestconfig) -> None:
+    server = cycle_server
+    # test-results/ (pytest-playwright's --output, which it empties when a session starts).
+    out = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output", "test-results")
+    out.mkdir(parents=True, exist_ok=True)
+
+    # --- Registration (3/5/2021): the officer of Sở VH-TT&DL ---------------------------------
+    server.at(2021, 5, 3, 9, 0)
+    sign_in(page, server, "vhttdl.canbo")
+    due = page.locator("section", has=page.get_by_role("heading", name="Việc cần làm"))
+    expect(due).to_contain_text("Bản đăng ký thi đua")
+    expect(due).to_contain_text("15/05/2021")
+    due.get_by_role("link", name="Bản đăng ký thi đua").click()
+    expect(page).to_have_url(f"{server.url}{BASE}/registrations/so-vhttdl")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Đăng ký thi đua năm 2021")
+    expect(page.locator("#registration-status")).to_contain_text("Chưa đăng ký")
+
+    targets = page.locator("textarea[name$='-target']")
+    expect(targets).to_have_count(22)
+    for index in range(21):
+        targets.nth(index).fill(f"Hoàn thành 100% kế hoạch năm của tiêu chí số {index + 1}")
+    page.get_by_label("Không áp dụng", exact=True).last.check()
+    page.locator("#items-21-reason").fill("Không thuộc lĩnh vực của đơn vị")
+    shoot(page, out, "cycle-registration")
+
+    seen = confirm_next_dialog(page, "Gửi bản đăng ký")
+    page.get_by_role("button", name="Gửi đăng ký").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã gửi bản đăng ký thi đua.")
+    assert seen and "Gửi bản đăng ký" in seen[0], seen
+    expect(page.locator("#registration-status")).to_contain_text("Đã gửi")
+    expect(page.locator("textarea")).to_have_count(0)  # read-only once submitted
+    expect(page.locator("main")).to_contain_text("Không thuộc lĩnh vực của đơn vị")
+
+    # --- The deputy sees it on the grid ----------------------------------------------------
+    sign_in(page, server, "ldtbxh.canbo")
+    page.goto(f"{server.url}{BASE}")
+    page.get_by_role("navigation", name="Công việc của năm thi đua") \
+        .get_by_role("link", name="Theo dõi tiến độ").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Theo dõi tiến độ")
+    row = page.get_by_role("row", name=re.compile(UNIT))
+    expect(row.locator("td").first).to_contain_text("Đã gửi")
+    expect(page.get_by_role("row", name=re.compile("Sở Y tế")).locator("td").first) \
+        .to_contain_text("Chưa nộp")
+    expect(page.locator("#count-registration")).to_have_text("1/8")
+    shoot(page, out, "cycle-status")
+
+    # --- Mid-year (10/6/2021): the unit reports, with an attachment ------------------------
+    server.at(2021, 6, 10, 9, 0)
+    sign_in(page, server, "vhttdl.canbo")
+    page.goto(f"{server.url}{BASE}/reports/so-vhttdl/mid_year")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Báo cáo sơ kết 6 tháng")
+    page.locator("#file").set_input_files(files=[{
+        "name": "bao-cao-so-ket.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.get_by_role("button", name="Tải lên").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã tải lên tệp “bao-cao-so-ket.pdf”")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="bao-cao-so-ket.pdf").click()
+    assert download.value.suggested_filename == "bao-cao-so-ket.pdf"
+
+    page.get_by_label("Nội dung báo cáo").fill(
+        "Sáu tháng đầu năm, đơn vị triển khai đầy đủ các chỉ tiêu đã đăng ký.")
+    percents = page.locator("input[name$='-percent']")
+    expect(percents).to_have_count(21)
+    for index in range(21):
+        percents.nth(index).fill("50")
+    shoot(page, out, "cycle-report")
+    confirm_next_dialog(page, "Gửi báo cáo")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã gửi báo cáo.")
+    expect(page.locator("#report-status")).to_contain_text("Đã gửi")
+
+    # --- The review meeting (20/7/2021): the deputy records it and closes the phase ---------
+    server.at(2021, 7, 20, 16, 0)
+    sign_in(page, server, "ldtbxh.canbo")
+    page.goto(f"{server.url}{BASE}/status")
+    row = page.get_by_role("row", name=re.compile(UNIT))
+    expect(row.locator("td").nth(1)).to_contain_text("Đã gửi")
+    page.get_by_label("Ngày họp").fill("20/07/2021")
+    page.get_by_label("Địa điểm").fill("Hội trường Sở LĐ-TB&XH")
+    page.get_by_label("Kết luận của hội nghị").fill(
+        "Các đơn vị thực hiện tốt giao ước thi đua 6 tháng đầu năm.")
+    confirm_next_dialog(page, "Kết thúc sơ kết")
+    page.get_by_role("button", name="Kết thúc sơ kết").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã kết thúc sơ kết 6 tháng")
+    expect(page.locator("#review-record")).to_contain_text("20/07/2021")
+    expect(page.locator("#review-record")).to_contain_text("Hội trường Sở LĐ-TB&XH")
+
+    # --- Year end (20/1/2022): self-score, then the year-end report ------------------------
+    server.at(2022, 1, 20, 10, 0)
+    sign_in(page, server, "vhttdl.canbo")
+    page.goto(f"{server.url}{BASE}/scores/so-vhttdl")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bảng tự chấm điểm")
+    for index in range(22):
+        page.locator(f"#items-{index}-self_score").fill("4")
+        page.locator(f"#items-{index}-evidence").fill("Báo cáo số 12/BC-SVHTTDL")
+    page.get_by_label("Điểm tự chấm tiêu chí C.1", exact=False).fill("5")
+    page.get_by_label("Minh chứng cho tiêu chí C.1").fill("Bằng khen của Bộ VH-TT&DL")
+    page.get_by_role("button", name="Lưu bảng tự chấm điểm").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu bảng tự chấm điểm.")
+    expect(page.locator("#self-total")).to_have_text("93")  # 22 × 4 + 5, by the server
+    shoot(page, out, "cycle-scores")
+
+    page.get_by_role("link", name="Mở báo cáo tổng kết").click()
+    page.get_by_label("Nội dung báo cáo").fill("Báo cáo tổng kết công tác thi đua năm 2021.")
+    percents = page.locator("input[name$='-percent']")
+    for index in range(21):
+        percents.nth(index).fill("100")
+    confirm_next_dialog(page, "Gửi báo cáo")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã gửi báo cáo.")
+    page.goto(f"{server.url}{BASE}/scores/so-vhttdl")
+    expect(page.locator("main")).to_contain_text("bảng tự chấm điểm chỉ đọc")
+    expect(page.locator("input[name$='-self_score']")).to_have_count(0)
+
+    # --- Verification (5/2/2022): the leader lowers one line, with a reason, and locks ------
+    server.at(2022, 2, 5, 9, 0)
+    sign_in(page, server, "tttt.canbo")
+    page.goto(f"{server.url}{BASE}/verification")
+    page.get_by_role("link", name=f"Thẩm định {UNIT}").click()
+    expect(page.locator("#verified-total")).to_have_text("93")
+    page.locator("#items-0-verified_score").fill("3")
+    page.get_by_role("button", name="Lưu điểm thẩm định").click()
+    # Refused: a changed score needs a reason; the typed score is kept.
+    expect(page.get_by_role("alert")).to_contain_text("cần nêu lý do")
+    expect(page.locator("#items-0-verified_score")).to_have_value("3")
+    shoot(page, out, "cycle-verify")
+    page.locator("#items-0-reason").fill("Thiếu minh chứng văn bản")
+    page.get_by_role("button", name="Lưu điểm thẩm định").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu điểm thẩm định.")
+    expect(page.locator("#verified-total")).to_have_text("92")
+
+    page.goto(f"{server.url}{BASE}/verification")
+    confirm_next_dialog(page, "Khóa kết quả thẩm định")
+    page.get_by_role("button", name="Khóa kết quả thẩm định").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã khóa kết quả thẩm định.")
+    expect(page.locator("main")).to_contain_text("Kết quả thẩm định đã khóa lúc")
+
+    # --- The ranking --------------------------------------------------------------------------
+    page.get_by_role("link", name="Xem bảng xếp hạng").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Xếp hạng năm 2021")
+    expect(page.locator("#tie-rule")).to_contain_text("cùng hạng")
+    first = page.locator("table.ranking tbody tr").first
+    expect(first).to_contain_text(UNIT)
+    expect(first.locator("td").first).to_have_text("1")
+    expect(first.locator("td").last).to_have_text("92")
+    shoot(page, out, "cycle-ranking")
+
+    assert hosts(requested_urls) == {"127.0.0.1"}, requested_urls
