@@ -160,8 +160,7 @@ def get_ranking(bloc: str, year: int):
 def get_status(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     user = current_api_user()
-    permissions.require(permissions.is_leadership(user, campaign) or permissions.is_board(user)
-                        or permissions.is_admin(user))
+    permissions.require(permissions.can_follow_progress(user, campaign))
     grid = progress.status_grid(campaign)
     return jsonify({
         "rows": [{"unit": r["unit"].code, "role": r["role"],

@@ -56,3 +56,13 @@ def can_write_for_unit(user: User | None, campaign: Campaign, unit_id: int) -> b
 
 def is_leadership(user: User | None, campaign: Campaign) -> bool:
     return campaign_role(user, campaign) in ("leader", "deputy")
+
+
+def can_follow_progress(user: User | None, campaign: Campaign) -> bool:
+    """The status grid of units × deliverables: leader, deputy, the board and admins."""
+    return is_leadership(user, campaign) or is_board(user) or is_admin(user)
+
+
+def can_verify(user: User | None, campaign: Campaign) -> bool:
+    """Entering verified scores: leader and deputy for the units' lines, the board for its own."""
+    return is_leadership(user, campaign) or is_board(user)

@@ -34,6 +34,12 @@ TIE_RULE = ("Xếp hạng theo tổng điểm thẩm định, từ cao xuống t
             "được xếp cùng hạng (ví dụ 1, 1, 3) và liệt kê theo tên.")
 
 
+def shown(value: Decimal) -> str:
+    """A score as people write it: 5, −5, 2,5 (no trailing zeros from the database)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
 def bounds(row: CriterionRow) -> tuple[Decimal, Decimal]:
     cap = Decimal(row.max_points)
     return (-cap, ZERO) if row.kind == "deduction" else (ZERO, cap)
@@ -106,7 +112,7 @@ def save_self_scores(campaign: Campaign, unit_code: str, items: Any, *, actor: U
             low, high = bounds(row)
             if not low <= score <= high:
                 errors.setdefault(f"{key}.self_score", []).append(
-                    f"Tiêu chí {code}: điểm phải từ {low:g} đến {high:g}.")
+                    f"Tiêu chí {code}: điểm phải từ {shown(low)} đến {shown(high)}.")
             elif score > 0 and not evidence:
                 errors.setdefault(f"{key}.evidence", []).append(
                     f"Tiêu chí {code}: cần ghi minh chứng cho điểm lớn hơn 0.")
@@ -177,7 +183,7 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
             low, high = bounds(row)
             if not low <= score <= high:
                 errors.setdefault(f"{key}.verified_score", []).append(
-                    f"Tiêu chí {code}: điểm phải từ {low:g} đến {high:g}.")
+                    f"Tiêu chí {code}: điểm phải từ {shown(low)} đến {shown(high)}.")
             self_score = current[code].self_score if code in current else None
             baseline = self_score if row.scorer == "unit" else ZERO
             if (baseline is None or score != baseline) and not reason:

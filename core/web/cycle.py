@@ -157,10 +157,8 @@ def _unit_staff(campaign: Campaign, unit: Unit) -> bool:
 
 
 def _require_grid_viewer(campaign: Campaign) -> str | None:
-    role = permissions.campaign_role(current_user, campaign)
-    permissions.require(role in ("leader", "deputy") or permissions.is_board(current_user)
-                        or permissions.is_admin(current_user))
-    return role
+    permissions.require(permissions.can_follow_progress(current_user, campaign))
+    return permissions.campaign_role(current_user, campaign)
 
 
 def _verifier(campaign: Campaign) -> tuple[bool, bool]:
@@ -189,9 +187,9 @@ def nav_links(campaign: Campaign) -> list[dict[str, Any]]:
                                              **args)),
             (_l("Tự chấm điểm"), url_for("cycle.scores_page", unit=unit, **args)),
         ]
-    if role in ("leader", "deputy") or board or admin:
+    if permissions.can_follow_progress(current_user, campaign):
         links.append((_l("Theo dõi tiến độ"), url_for("cycle.status_page", **args)))
-    if role in ("leader", "deputy") or board:
+    if permissions.can_verify(current_user, campaign):
         links.append((_l("Thẩm định"), url_for("cycle.verification_index", **args)))
     if role is not None or board or admin:
         links += [(_l("Các bản đăng ký"), url_for("cycle.registrations_index", **args)),
@@ -218,8 +216,7 @@ def due_panel() -> dict[str, Any]:
             continue
         args = {"bloc": campaign.bloc.code, "year": campaign.year}
         role = permissions.campaign_role(current_user, campaign)
-        if role in ("leader", "deputy") or permissions.is_board(current_user) or \
-                permissions.is_admin(current_user):
+        if permissions.can_follow_progress(current_user, campaign):
             grids.append({"campaign": campaign, "url": url_for("cycle.status_page", **args)})
         if unit is None or role is None:
             continue
