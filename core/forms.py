@@ -54,6 +54,23 @@ class ChangePasswordForm(FlaskForm):
         DataRequired(REQUIRED), EqualTo("new", _l("Hai mật khẩu mới không khớp."))])
 
 
+class UserEditForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), filters=[_strip],
+                            validators=[DataRequired(REQUIRED), MaxLength(200), CleanText()])
+
+
+class UnitEditForm(FlaskForm):
+    name = StringField(_l("Tên đơn vị"), filters=[_strip],
+                       validators=[Optional(), MaxLength(200), CleanText()])
+    short_name = StringField(_l("Tên viết tắt"), filters=[_strip],
+                             validators=[Optional(), MaxLength(80), CleanText()])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu mới"), validators=[
+        DataRequired(REQUIRED), MaxLength(200), CleanText(), StrongPassword()])
+
+
 class UnitForm(FlaskForm):
     code = StringField(_l("Mã đơn vị"), filters=[_strip],
                        validators=[DataRequired(REQUIRED), MaxLength(40), CleanText(), Slug()])

@@ -158,3 +158,112 @@ def import_people():
         report = imports.apply(data, name, kind=kind, actor=current_api_user())
         return created(report.to_dict())
     return jsonify(imports.check(data, name, kind=kind, actor=current_api_user()).to_dict())
+
+
+def _user_body(user) -> dict:
+    return {"username": user.username, "full_name": user.full_name,
+            "unit": user.unit.code if user.unit else None, "role": user.role,
+            "admin": user.is_admin, "board": user.is_board, "active": user.active}
+
+
+def _flag(payload: dict, key: str) -> bool | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ValidationFailed("Dữ liệu không hợp lệ.", fields={key: ["true hoặc false."]})
+    return value
+
+
+@api_bp.get("/users")
+@token_required
+def list_users():
+    from core.services import permissions
+
+    permissions.require(permissions.is_admin(current_api_user()))
+    return jsonify([_user_body(u) for u in accounts.list_users()])
+
+
+@api_bp.patch("/users/<username>")
+@token_required
+def update_user(username: str):
+    payload = json_body()
+    full_name = payload.get("full_name")
+    if full_name is not None:
+        from core.forms import UserEditForm
+
+        full_name = validate_json(UserEditForm, {"full_name": full_name}).full_name.data
+    unit, role = payload.get("unit"), payload.get("role")
+    for key, value in (("unit", unit), ("role", role)):
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed("Dữ liệu không hợp lệ.", fields={key: ["Phải là chuỗi."]})
+    user = accounts.update_user(username, full_name=full_name, unit_code=unit, role=role,
+                                board=_flag(payload, "board"), admin=_flag(payload, "admin"),
+                                active=_flag(payload, "active"), actor=current_api_user())
+    return jsonify(_user_body(user))
+
+
+@api_bp.post("/users/<username>/password")
+@token_required
+def reset_user_password(username: str):
+    from core.forms import PasswordResetForm
+
+    form = validate_json(PasswordResetForm, json_body())
+    accounts.reset_password(username, form.password.data, actor=current_api_user())
+    return jsonify({"username": username.lower(), "reset": True})
+
+
+@api_bp.patch("/units/<code>")
+@token_required
+def update_unit(code: str):
+    from core.forms import UnitEditForm
+
+    payload = json_body()
+    form = validate_json(UnitEditForm, {k: payload.get(k) for k in ("name", "short_name")})
+    values = {k: getattr(form, k).data for k in ("name", "short_name")
+              if payload.get(k) is not None}
+    unit = accounts.update_unit(code, active=_flag(payload, "active"), actor=current_api_user(),
+                                **values)
+    return jsonify({"code": unit.code, "name": unit.name, "short_name": unit.short_name,
+                    "active": unit.active})
+
+
+@api_bp.post("/campaigns/<bloc>/<int:year>/archive")
+@token_required
+def archive_campaign(bloc: str, year: int):
+    campaign = campaigns.archive(campaigns.get_campaign(bloc, year), actor=current_api_user())
+    return jsonify(campaigns.describe(campaign))
+
+
+@api_bp.get("/blocs/<bloc>/proposed-members/<int:year>")
+@token_required
+def proposed_members(bloc: str, year: int):
+    """Last year's members with the leadership the council elected (defaults for opening)."""
+    return jsonify([{"unit": m.unit, "role": m.role}
+                    for m in campaigns.proposed_members(bloc, year)])
+
+
+@api_bp.get("/board/<int:year>/proposals.xlsx")
+@token_required
+def proposals_xlsx(year: int):
+    from flask import Response
+
+    from core.services import board
+
+    return Response(board.proposals_workbook(year, actor=current_api_user()),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="de-nghi-khen-thuong-{year}.xlsx"'})
+
+
+@api_bp.get("/board/<int:year>/proposals.pdf")
+@token_required
+def proposals_pdf(year: int):
+    from flask import Response
+
+    from core.services import board
+
+    return Response(board.proposals_pdf(year, actor=current_api_user()),
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition":
+                             f'inline; filename="de-nghi-khen-thuong-{year}.pdf"'})

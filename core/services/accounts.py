@@ -180,3 +180,79 @@ def get_unit(code: str) -> Unit:
     if unit is None:
         raise NotFound(f"Không có đơn vị mã '{code}'.")
     return unit
+
+
+def update_unit(code: str, *, name: str | None = None, short_name: str | None = None,
+                active: bool | None = None, actor: User) -> Unit:
+    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được sửa đơn vị.")
+    unit = get_unit(code)
+    changes = {}
+    for field_name, value in (("name", name), ("short_name", short_name), ("active", active)):
+        if value is not None and getattr(unit, field_name) != value:
+            changes[field_name] = value
+            setattr(unit, field_name, value)
+    audit.record("unit.update", "unit", code, actor=actor, details=changes)
+    db.session.commit()
+    return unit
+
+
+def get_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise NotFound(f"Không có tài khoản '{username[:60]}'.")
+    return user
+
+
+def update_user(username: str, *, full_name: str | None = None, unit_code: str | None = None,
+                role: str | None = None, board: bool | None = None, admin: bool | None = None,
+                active: bool | None = None, actor: User) -> User:
+    """Edit a user: name, unit and role (together), board and admin flags, active."""
+    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được sửa tài khoản.")
+    user = get_user(username)
+    if user.id == actor.id and (active is False or admin is False):
+        raise ValidationFailed("Không tự khóa hoặc tự bỏ quyền quản trị của chính mình.",
+                               fields={"active": ["Không áp dụng cho chính bạn."]})
+    changes: dict = {}
+    if unit_code is not None or role is not None:
+        new_unit = (unit_code or None) if unit_code is not None else (
+            user.unit.code if user.unit else None)
+        new_role = (role or None) if role is not None else user.role
+        problem = role_problem(new_unit, new_role)
+        if problem:
+            raise ValidationFailed(problem[1], fields={problem[0]: [problem[1]]})
+        user.unit = get_unit(new_unit) if new_unit else None
+        user.role = new_role if new_unit else None
+        changes.update(unit=new_unit, role=user.role)
+    for field_name, attribute, value in (("full_name", "full_name", full_name),
+                                         ("board", "is_board", board),
+                                         ("admin", "is_admin", admin),
+                                         ("active", "active", active)):
+        if value is not None and getattr(user, attribute) != value:
+            setattr(user, attribute, value)
+            changes[field_name] = value
+    if active is False:
+        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+            token.revoked = True
+    audit.record("user.update", "user", user.username, actor=actor, details=changes)
+    db.session.commit()
+    return user
+
+
+def reset_password(username: str, new_password: str, *, actor: User) -> None:
+    """An admin sets a new password; the user's API tokens are revoked."""
+    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được đặt lại mật khẩu.")
+    user = get_user(username)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = clock.now()
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        token.revoked = True
+    audit.record("user.reset_password", "user", user.username, actor=actor)
+    db.session.commit()
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def list_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.name)))

@@ -141,3 +141,52 @@ def _verified_totals(campaign_ids: list[int]) -> dict[tuple[int, str], Decimal]:
         _self, verified = scoring.totals(rows[sheet.campaign_id], lines)
         totals[(sheet.campaign_id, sheet.unit.code)] = verified
     return totals
+
+
+def proposals_workbook(year: int, *, actor: User) -> bytes:
+    """All proposals of the year as a workbook (numbers as numbers, frozen header)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    data = dashboard(year, actor=actor)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"Đề nghị {year}"
+    sheet.append(["Hình thức", "Khối", "Đơn vị", "Số phiếu", "Tỷ lệ phiếu",
+                  "Điểm thẩm định", "Đã công bố"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for p in data["proposals"]:
+        sheet.append([p["award"], p["bloc_name"], p["unit_name"], p["votes"], p["share"],
+                      p["verified_total"], "Có" if p["published"] else "Chưa"])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFG", (44, 36, 40, 10, 12, 14, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def proposals_pdf(year: int, *, actor: User) -> bytes:
+    """The same list as an official summary from the provincial board (always a draft mark
+    until every listed poll is published)."""
+    from flask import current_app, render_template
+
+    from core.services import documents, pdf
+
+    data = dashboard(year, actor=actor)
+    final = bool(data["proposals"]) and all(p["published"] for p in data["proposals"])
+    html = render_template(
+        "pdf/board_proposals.html", font_css=pdf.font_face_css(), draft=not final,
+        orientation="landscape", proposals=data["proposals"], year=year,
+        blocs=data["blocs"],
+        issuer={"parent": "UBND TỈNH", "name": "BAN THI ĐUA – KHEN THƯỞNG",
+                "abbreviation": "BTĐKT"},
+        doc={"title": "Tổng hợp đề nghị khen thưởng", "heading": "TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG",
+             "subtitle": f"của các khối thi đua năm {year}", "number_type": "BC"},
+        place_date=documents.place_date(current_app.config["THIDUA_PLACE"], clock.today()),
+        recipients=["Hội đồng Thi đua – Khen thưởng tỉnh", "Lưu: VT"],
+        signature={"lines": ["TRƯỞNG BAN"], "name": ""})
+    return pdf.render(html)

@@ -211,3 +211,16 @@ def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
         "current_phases": [p.code for p in current_phases(campaign, today)],
         "voting": {"name": snap["voting"]["name"], "config": snap["voting"]["config"]},
     }
+
+
+def archive(campaign: Campaign, *, actor: User) -> Campaign:
+    """Archive a finished year: still readable, no longer listed among the open years."""
+    permissions.require(permissions.can_manage_campaigns(actor),
+                        "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được lưu trữ năm thi đua.")
+    if campaign.status == "archived":
+        raise Conflict("Năm thi đua đã được lưu trữ.", code="already_archived")
+    campaign.status, campaign.closed_at = "archived", clock.now()
+    audit.record("campaign.archive", "campaign", f"{campaign.bloc.code}/{campaign.year}",
+                 actor=actor)
+    db.session.commit()
+    return campaign
