@@ -81,6 +81,8 @@ class PluginHost:
             self.pm.register(module, name=name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"Plugin '{name}' ({source}) is invalid: {exc}") from exc
+        except ValueError as exc:  # pluggy: the name or the object is already registered
+            raise PluginError(f"Plugin '{name}' ({source}) is already registered: {exc}") from exc
         record = PluginRecord(name, version, source, module=module)
         self.records[name] = record
         return record
@@ -128,7 +130,10 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"Plugin hook check failed: {exc}") from exc
+            name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+            self.mark_failed(name, str(exc))
+            raise PluginError(f"Plugin '{name}' implements a hook that does not exist "
+                              f"(misspelled?): {exc}") from exc
 
     # -- asking -----------------------------------------------------------------------
     def first_answer(self, hook_name: str, **kwargs: Any) -> tuple[Any, str | None]:
@@ -141,10 +146,29 @@ class PluginHost:
             except Exception as exc:
                 self.mark_failed(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
                 raise PluginError(
-                    f"Plugin '{impl.plugin_name}' raised in {hook_name}: {exc}") from exc
+                    f"Plugin '{impl.plugin_name}' gặp lỗi khi trả lời {hook_name}: "
+                    f"{type(exc).__name__}: {exc}") from exc
             if result is not None:
                 return result, impl.plugin_name
         return None, None
+
+    def all_answers(self, hook_name: str, **kwargs: Any) -> list[tuple[Any, str]]:
+        """Call a collecting hook in pluggy's order (most specific first: tryfirst, plain,
+        trylast) and return each non-None answer with the plugin that gave it."""
+        caller = getattr(self.pm.hook, hook_name)
+        answers: list[tuple[Any, str]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            args = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**args)
+            except Exception as exc:
+                self.mark_failed(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
+                raise PluginError(
+                    f"Plugin '{impl.plugin_name}' gặp lỗi khi trả lời {hook_name}: "
+                    f"{type(exc).__name__}: {exc}") from exc
+            if result is not None:
+                answers.append((result, impl.plugin_name))
+        return answers
 
     def collect_blocs(self) -> dict[str, tuple[BlocInfo, str]]:
         """Every bloc any loaded plugin supplies, by code, with the plugin's name."""

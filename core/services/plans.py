@@ -218,8 +218,14 @@ def gather_plan(host: PluginHost, bloc_code: str, year: int) -> Plan:
         voting, voting_plugin = host.first_answer("thidua_voting_procedure", bloc=bloc_code,
                                                   year=year)
         documents: dict[str, str] = {}
-        for answer in host.pm.hook.thidua_document_templates(bloc=bloc_code, year=year):
-            documents.update(answer or {})
+        # Most specific first: a bloc plugin's template wins over a province-wide (trylast) one.
+        for answer, name in host.all_answers("thidua_document_templates", bloc=bloc_code,
+                                             year=year):
+            if not isinstance(answer, dict):
+                raise PluginError(f"Plugin '{name}': thidua_document_templates phải trả về "
+                                  "dict {tên văn bản: đường dẫn mẫu}.")
+            for document, template in answer.items():
+                documents.setdefault(str(document), str(template))
     except PluginError as exc:
         plan.problems.append(str(exc))
         return plan
