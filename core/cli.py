@@ -27,6 +27,15 @@ DEMO_UNITS = [
     ("so-tuphap", "Sở Tư pháp", "Sở Tư pháp", "member", True),
 ]
 
+# The illustrative second bloc (plugin khoi_vhxh): none of these names come from a real plan.
+DEMO_VHXH_UNITS = [
+    ("bhxh", "Bảo hiểm Xã hội tỉnh", "BHXH tỉnh", "leader"),
+    ("ban-dan-toc", "Ban Dân tộc tỉnh", "Ban Dân tộc", "deputy"),
+    ("dai-ptth", "Đài Phát thanh và Truyền hình tỉnh", "Đài PT-TH", "member"),
+    ("ldld", "Liên đoàn Lao động tỉnh", "LĐLĐ tỉnh", "member"),
+    ("cd-yte", "Trường Cao đẳng Y tế", "CĐ Y tế", "member"),
+]
+
 # The plan is signed by the director of Sở TT&TT; the other names are generic titles.
 DEMO_NAMES = {"tttt.thutruong": "Nguyễn Văn Này"}
 
@@ -163,6 +172,17 @@ def build_demo() -> None:
         "khoi-8", 2021,
         [campaigns.MemberSpec(code, role) for code, _n, _s, role, _i in DEMO_UNITS],
         actor=admin)
+    if "khoi-vhxh" in current_app.extensions["thidua"].collect_blocs():
+        for code, name, short, _role in DEMO_VHXH_UNITS:
+            accounts.create_unit(code, name, short, actor=None)
+            for suffix, role, title in (("canbo", "officer", "Cán bộ thi đua"),
+                                        ("thutruong", "head", "Thủ trưởng")):
+                accounts.create_user(f"{code}.{suffix}", f"{title} {short}", DEMO_PASSWORD,
+                                     unit_code=code, role=role, actor=None)
+        campaigns.open_campaign(
+            "khoi-vhxh", 2021,
+            [campaigns.MemberSpec(code, role) for code, _n, _s, role in DEMO_VHXH_UNITS],
+            actor=admin)
 
 
 def print_demo_accounts() -> None:
@@ -175,6 +195,11 @@ def print_demo_accounts() -> None:
         label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
         note = " (minh họa: kế hoạch không nêu tên đơn vị này)" if illustrative else ""
         click.echo(f"  {slug}.canbo / {slug}.thutruong — {name}, {label}{note}")
+    if db.session.scalar(select(Unit.id).where(Unit.code == "bhxh")):
+        click.echo("Khối thi đua Văn hóa – Xã hội (minh họa) — năm 2021, mọi đơn vị là minh họa:")
+        for code, name, _short, role in DEMO_VHXH_UNITS:
+            label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
+            click.echo(f"  {code}.canbo / {code}.thutruong — {name}, {label}")
 
 
 def init_app(app: Flask) -> None:

@@ -181,7 +181,7 @@ VOTE = ["Bỏ phiếu: Tham số quorum = '3/2' không phải là tỷ lệ từ
         "invalid-voting", "no-voting", "no-criteria", "everything"])
 def test_invalid_plan_is_422_listing_each_problem(admin, client, world, answers, problems):
     # Judge the bloc plugin on its own: no province-wide procedure to fall back on.
-    world.extensions["thidua"].unregister("toan_tinh")
+    world.extensions["thidua"].unregister("tinh_thu_nghiem")
     world.extensions["thidua"].register(
         PlanPlugin(**{key: make() for key, make in answers.items()}), "hong")
     assert_refused(client, admin, {"bloc": "khoi-hong", "year": 2024, "members": THU_MEMBERS},

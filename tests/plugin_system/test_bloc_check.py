@@ -91,7 +91,7 @@ def test_the_real_command_line_with_another_plugins_folder(tmp_path):
     done = run_flask(tmp_path, "plugins", plugins_dir=PLUGINS_DIR)
     assert done.returncode == 0, done.stderr
     assert f"khoi_thu 2024.1 [loaded] ({PLUGINS_DIR / 'khoi_thu'})" in done.stdout
-    assert f"toan_tinh 1.0 [loaded] ({PLUGINS_DIR / 'toan_tinh'})" in done.stdout
+    assert f"tinh_thu_nghiem 1.0 [loaded] ({PLUGINS_DIR / 'tinh_thu_nghiem'})" in done.stdout
     assert "khoi8" not in done.stdout
     done = run_flask(tmp_path, "bloc", "check", "khoi-thu-nghiem", "2025",
                      plugins_dir=PLUGINS_DIR)

@@ -7,7 +7,7 @@ import types
 
 import pytest
 from conftest import api_token, bearer, row_counts
-from plugins_fixture import toan_tinh
+from plugins_fixture import tinh_thu_nghiem
 from plugins_fixture.support import (
     KHOI8_MEMBERS,
     THU_MEMBERS,
@@ -41,25 +41,25 @@ def snapshot_of(bloc: str, year: int) -> dict:
 
 
 def test_province_wide_procedure_for_a_bloc_without_its_own(world, client):
-    register_test_plugins(world, "khoi_thu", "toan_tinh")
+    register_test_plugins(world, "khoi_thu", "tinh_thu_nghiem")
     response = open_campaign(client, "khoi-thu-nghiem", 2025, THU_MEMBERS)
     assert response.status_code == 201, response.get_json()
     voting = snapshot_of("khoi-thu-nghiem", 2025)["voting"]
-    assert voting["plugin"] == "toan_tinh"
-    assert voting["config"] == toan_tinh.province_vote().config()
+    assert voting["plugin"] == "tinh_thu_nghiem"
+    assert voting["config"] == tinh_thu_nghiem.province_vote().config()
     assert (voting["config"]["quorum"], voting["config"]["threshold_base"]) == ("3/4", "voters")
     # The bloc's own answers still come from the bloc plugin.
     snap = snapshot_of("khoi-thu-nghiem", 2025)
     assert snap["plugin"]["name"] == "khoi_thu"
     assert snap["max_total"] == 1000
-    assert response.get_json()["voting"]["config"]["notes"] == toan_tinh.NOTES
+    assert response.get_json()["voting"]["config"]["notes"] == tinh_thu_nghiem.NOTES
 
 
 def test_bloc_specific_answer_overrides_the_province_wide_one(world, client):
-    # toan_tinh is registered AFTER khoi8: without trylast, pluggy would ask it first.
-    register_test_plugins(world, "khoi_thu", "toan_tinh")
+    # tinh_thu_nghiem is registered AFTER khoi8: without trylast, pluggy would ask it first.
+    register_test_plugins(world, "khoi_thu", "tinh_thu_nghiem")
     impls = world.extensions["thidua"].pm.hook.thidua_voting_procedure.get_hookimpls()
-    assert impls[0].plugin_name == "toan_tinh" and impls[0].trylast
+    assert impls[0].plugin_name == "tinh_thu_nghiem" and impls[0].trylast
     assert open_campaign(client, "khoi-8", 2021, KHOI8_MEMBERS).status_code == 201
     assert open_campaign(client, "khoi-thu-nghiem", 2024, THU_MEMBERS).status_code == 201
     khoi8 = snapshot_of("khoi-8", 2021)["voting"]
@@ -76,16 +76,16 @@ def test_registration_order_does_not_matter_for_trylast(app):
     from plugins_fixture import khoi_thu
 
     host.unregister("khoi8")
-    host.register(toan_tinh, "toan_tinh")
+    host.register(tinh_thu_nghiem, "tinh_thu_nghiem")
     host.register(khoi_thu, "khoi_thu")
     assert gather_plan(host, "khoi-thu-nghiem", 2024).voting_plugin == "khoi_thu"
-    assert gather_plan(host, "khoi-thu-nghiem", 2025).voting_plugin == "toan_tinh"
+    assert gather_plan(host, "khoi-thu-nghiem", 2025).voting_plugin == "tinh_thu_nghiem"
     host.unregister("khoi_thu")
-    host.unregister("toan_tinh")
+    host.unregister("tinh_thu_nghiem")
     host.register(khoi_thu, "khoi_thu")
-    host.register(toan_tinh, "toan_tinh")
+    host.register(tinh_thu_nghiem, "tinh_thu_nghiem")
     assert gather_plan(host, "khoi-thu-nghiem", 2024).voting_plugin == "khoi_thu"
-    assert gather_plan(host, "khoi-thu-nghiem", 2025).voting_plugin == "toan_tinh"
+    assert gather_plan(host, "khoi-thu-nghiem", 2025).voting_plugin == "tinh_thu_nghiem"
 
 
 def test_without_trylast_a_province_wide_plugin_would_win(app):
@@ -105,7 +105,7 @@ def test_without_trylast_a_province_wide_plugin_would_win(app):
     assert plan.voting_plugin == "sai_quy_uoc"
     assert plan.voting.quorum == "1/3"
     host.unregister("sai_quy_uoc")
-    host.register(toan_tinh, "toan_tinh")
+    host.register(tinh_thu_nghiem, "tinh_thu_nghiem")
     assert gather_plan(host, "khoi-8", 2021).voting_plugin == "khoi8"
 
 

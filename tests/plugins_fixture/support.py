@@ -15,7 +15,7 @@ from typing import Any
 
 from conftest import make_app
 from flask import Flask
-from plugins_fixture import khoi_thu, toan_tinh
+from plugins_fixture import khoi_thu, tinh_thu_nghiem
 
 from core.cli import DEMO_UNITS
 from core.extensions import db, limiter
@@ -41,7 +41,7 @@ THU_MEMBERS = [{"unit": code, "role": role} for code, _n, _s, role in THU_UNITS]
 
 def register_test_plugins(app: Flask, *names: str) -> None:
     """Register the test plugins (default: both) with this app's plugin manager."""
-    modules = {"khoi_thu": khoi_thu, "toan_tinh": toan_tinh}
+    modules = {"khoi_thu": khoi_thu, "tinh_thu_nghiem": tinh_thu_nghiem}
     host = app.extensions["thidua"]
     for name in names or tuple(modules):
         host.register(modules[name], name)

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import date
 
 import pytest
-from plugins_fixture import khoi_thu, toan_tinh
+from plugins_fixture import khoi_thu, tinh_thu_nghiem
 from plugins_fixture.support import phase
 
 import plugins.khoi8 as khoi8
@@ -157,8 +157,8 @@ def test_a_calendar_without_deliverables_names_each_missing_one():
 # -- voting ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("procedure", [
-    khoi8.voting_2021(), khoi_thu.voting(2024), toan_tinh.province_vote()],
-    ids=["khoi8", "khoi_thu", "toan_tinh"])
+    khoi8.voting_2021(), khoi_thu.voting(2024), tinh_thu_nghiem.province_vote()],
+    ids=["khoi8", "khoi_thu", "tinh_thu_nghiem"])
 def test_valid_procedures_have_no_problems(procedure):
     assert voting_problems(procedure) == []
 

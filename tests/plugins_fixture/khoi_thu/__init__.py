@@ -12,7 +12,7 @@ plugin contract covers.
   *valid* ballots, no self-vote, the Cờ thi đua poll limited to the three best units by
   verified total (``candidates="top:3"``), three Bằng khen seats, ties go to a run-off.
 - 2025: the same table and calendar one year later, but **no voting procedure of its own**:
-  the bloc relies on the province-wide plugin (``toan_tinh``) for it.
+  the bloc relies on the province-wide plugin (``tinh_thu_nghiem``) for it.
 - Documents: one extra template, to exercise ``thidua_document_templates``.
 
 Loadable by directory discovery (``THIDUA_PLUGINS_DIR=tests/plugins_fixture``) and by
