@@ -300,7 +300,7 @@ def _self_score(campaign: Campaign, unit: Unit) -> dict[str, Any]:
 def _score_table(campaign: Campaign, unit: Unit | None) -> dict[str, Any]:
     table = scoring.ranking(campaign)
     rows_by_code = criteria_rows(campaign)
-    groups = [g for g in _groups(campaign)]
+    groups = _groups(campaign)
     labels = {"item": "Nhóm", "bonus": "Cộng", "deduction": "Trừ"}
     from core.models import Score, ScoreSheet
 
@@ -341,8 +341,10 @@ def _poll_sections(campaign: Campaign) -> list[dict[str, Any]]:
     sections = []
     from core.models import PollOutcome
 
-    outcomes = {o.poll_id: o for o in db.session.scalars(select(PollOutcome))}
-    for poll in voting.stored_polls(campaign).values():
+    polls = voting.stored_polls(campaign)
+    outcomes = {o.poll_id: o for o in db.session.scalars(
+        select(PollOutcome).where(PollOutcome.poll_id.in_([p.id for p in polls.values()])))}
+    for poll in polls.values():
         found = outcomes.get(poll.id)
         if found is None:
             continue
