@@ -193,7 +193,8 @@ def nav_links(campaign: Campaign) -> list[dict[str, Any]]:
         links.append((_l("Thẩm định"), url_for("cycle.verification_index", **args)))
     if role is not None or board or admin:
         links += [(_l("Các bản đăng ký"), url_for("cycle.registrations_index", **args)),
-                  (_l("Xếp hạng"), url_for("cycle.ranking_page", **args))]
+                  (_l("Xếp hạng"), url_for("cycle.ranking_page", **args)),
+                  (_l("Văn bản"), url_for("documents.index", **args))]
     return [{"label": str(label), "url": url, "active": request.path == url.split("?")[0]}
             for label, url in links]
 
