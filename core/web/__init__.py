@@ -96,10 +96,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(admin.bp)
-    from core.web import cycle
+    from core.web import cycle, documents
     app.register_blueprint(cycle.bp)
+    app.register_blueprint(documents.bp)
     from core.web import voting
     app.register_blueprint(voting.bp)
+    from core.web import board, history, people
+    app.register_blueprint(board.bp)
+    app.register_blueprint(people.bp)
+    app.register_blueprint(history.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")

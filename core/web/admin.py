@@ -1,10 +1,20 @@
-"""Administration: the plugins page and opening a bloc's year."""
+"""Administration: the plugins page, the campaigns (list, open a bloc's year with last year's
+members and elected leadership proposed, archive)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -124,10 +134,27 @@ def open_campaign():
     status = 200
     problems: list[str] = []
     member_errors: list[str] = []
+    proposal = None
+    codes = {code for code, _info in blocs}
     if not form.is_submitted():
+        # ?bloc=&year= (the links of the campaigns page): pick them, propose the members.
         form.year.data = clock.today().year
+        bloc, year = (request.args.get("bloc") or "").strip(), _year(request.args.get("year"))
+        if bloc in codes:
+            form.bloc.data = bloc
+        if year is not None:
+            form.year.data = year
+        roles, proposal = _proposal(bloc, year, codes, units)
         for unit in units:
-            form.members.append_entry({"unit": unit.code, "role": ""})
+            form.members.append_entry({"unit": unit.code, "role": roles.get(unit.code, "")})
+    elif request.form.get("propose"):
+        # "Điền thành viên năm trước": fill the roles in, open nothing.
+        if not (form.bloc.validate(form) & form.year.validate(form)):
+            status = 422
+        else:
+            roles, proposal = _proposal(form.bloc.data, form.year.data, codes, units)
+            for entry in form.members.entries:
+                entry.form.role.data = roles.get(entry.form.unit.data, "")
     elif not form.validate():
         status = 422
     else:
@@ -163,5 +190,65 @@ def open_campaign():
             form.members.append_entry({"unit": unit.code, "role": ""})
     return render_template(
         "admin/open_campaign.html", form=form, problems=problems, member_errors=member_errors,
-        units_by_code={u.code: u for u in units},
+        units_by_code={u.code: u for u in units}, proposal=proposal,
         bloc_plans=[(info.name, info.years) for _code, (info, _plugin) in blocs]), status
+
+
+def _year(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+def _proposal(bloc: str, year: int | None, codes: set[str], units: list[Unit]
+              ) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """Last year's members with the leader and deputy the council elected
+    (``campaigns.proposed_members``), as roles by unit code, and what to say about them."""
+    if bloc not in codes or year is None:
+        return {}, None
+    proposed = campaigns.proposed_members(bloc, year)
+    names = {u.code: u.name for u in units}
+    return {m.unit: m.role for m in proposed}, {
+        "bloc": bloc, "year": year, "from_year": year - 1, "count": len(proposed),
+        "leader": [names.get(m.unit, m.unit) for m in proposed if m.role == "leader"],
+        "deputy": [names.get(m.unit, m.unit) for m in proposed if m.role == "deputy"],
+        "inactive": [m.unit for m in proposed if m.unit not in names]}
+
+
+class ArchiveForm(FlaskForm):
+    """The archive button: its CSRF token only."""
+
+
+@bp.get("/campaigns")
+def campaigns_page(problem: str | None = None, status: int = 200):
+    """Every campaign (bloc, year, status, plugin and version) with an archive button, and the
+    blocs the plugins supply, each with a link to open its next year."""
+    host = current_app.extensions["thidua"]
+    found = campaigns.list_campaigns()
+    opened: dict[str, list[int]] = {}
+    for campaign in found:
+        opened.setdefault(campaign.bloc.code, []).append(campaign.year)
+    offers = []
+    for code, (info, plugin) in sorted(host.collect_blocs().items()):
+        years = sorted(opened.get(code, []))
+        offers.append({"code": code, "name": info.name, "plugin": plugin,
+                       "plan_years": sorted(info.years), "opened": years,
+                       "waiting": [y for y in sorted(info.years) if y not in years]})
+    return render_template("admin/campaigns.html", campaigns=found, offers=offers,
+                           archive_form=ArchiveForm(), problem=problem), status
+
+
+@bp.post("/campaigns/<bloc>/<int:year>/archive")
+def archive_campaign(bloc: str, year: int):
+    if not ArchiveForm().validate():
+        abort(400)
+    campaign = campaigns.get_campaign(bloc, year)
+    try:
+        campaigns.archive(campaign, actor=current_user)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        return campaigns_page(problem=str(exc.message), status=exc.status)
+    flash(_("Đã lưu trữ năm thi đua %(year)s của %(bloc)s.", year=year, bloc=campaign.bloc.name),
+          "success")
+    return redirect(url_for("admin.campaigns_page"), 303)
