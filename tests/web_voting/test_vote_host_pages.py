@@ -1,0 +1,206 @@
+"""The host's steps through the pages: open, close and publish, each confirmed on its own page
+and taken by a POST with the CSRF token; only the leader or the board; only in the vote phase;
+a refusal shows the service's message with its status and changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import make_app, row_counts
+from vote_pages import (
+    ADMIN,
+    BOARD,
+    DEPUTY,
+    FLAG,
+    FLAG_TITLE,
+    HEAD,
+    LEADER,
+    OFFICER,
+    POLLS,
+    alerts,
+    at,
+    by_id,
+    cast,
+    main_text,
+    open_poll,
+    page_client,
+    poll,
+    text,
+    vote_day,
+)
+from web.conftest import counts, csrf_token
+
+from core.extensions import db, limiter
+from core.models import AuditEvent
+
+HOST_LINKS = re.compile(r'href="[^"]*/polls/[^"/]+/(open|close|publish)"')
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    """The demo with CSRF protection on, as in production (like tests/web's ``csrf_app``: no
+    app context held while the test runs, so each request gets its own)."""
+    from core.cli import build_demo
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        limiter.reset()
+        build_demo()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def voting_day(demo):
+    vote_day(demo)
+    return demo
+
+
+@pytest.mark.parametrize("username", [LEADER, BOARD])
+def test_host_sees_the_steps_and_opens_with_a_confirmation(voting_day, username):
+    client = page_client(voting_day, username)
+    listing = client.get(POLLS)
+    assert HOST_LINKS.findall(text(listing)) == ["open"] * 4
+
+    confirm = client.get(f"{POLLS}/{FLAG}/open")
+    assert confirm.status_code == 200
+    page = main_text(confirm)
+    assert "Mở bỏ phiếu" in page and FLAG_TITLE in page
+    assert "8 ứng viên" in page and "Sở Văn hóa, Thể thao và Du lịch" in page
+    assert poll() is None  # the confirmation step changes nothing
+
+    response = client.post(f"{POLLS}/{FLAG}/open")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{POLLS}#poll-{FLAG}")
+    opened = poll()
+    assert opened.status == "open" and len(opened.roster_hash) == 64
+    listing = client.get(POLLS)
+    assert f"Đã mở bỏ phiếu: {FLAG_TITLE}." in main_text(listing)
+    assert by_id(listing, f"poll-{FLAG}-status") == "Đang bỏ phiếu"
+    assert by_id(listing, f"poll-{FLAG}-turnout") == "0/8 đơn vị"
+    assert HOST_LINKS.findall(text(listing)) == ["close", "open", "open", "open"]
+
+
+@pytest.mark.parametrize("username", [DEPUTY, HEAD, OFFICER, ADMIN])
+def test_others_see_no_steps_and_are_refused(voting_day, username):
+    client = page_client(voting_day, username)
+    assert HOST_LINKS.findall(text(client.get(POLLS))) == []
+    before = row_counts()
+    for action in ("open", "close", "publish"):
+        page = client.get(f"{POLLS}/{FLAG}/{action}")
+        assert page.status_code == 403, action
+        assert "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ phiếu." \
+            in main_text(page)
+        assert client.post(f"{POLLS}/{FLAG}/{action}").status_code == 403, action
+    assert row_counts() == before
+
+
+def test_opening_twice_is_409_with_the_message(voting_day):
+    client = page_client(voting_day, LEADER)
+    assert client.post(f"{POLLS}/{FLAG}/open").status_code == 303
+    before = row_counts()
+    response = client.post(f"{POLLS}/{FLAG}/open")
+    assert response.status_code == 409
+    assert alerts(response) == ["Cuộc bỏ phiếu này đã được mở."]
+    assert row_counts() == before
+
+
+def test_opening_before_the_vote_phase_is_409(demo):
+    at(demo, 2022, 2, 10, 9, 0)
+    client = page_client(demo, LEADER)
+    before = row_counts()
+    response = client.post(f"{POLLS}/{FLAG}/open")
+    assert response.status_code == 409
+    assert alerts(response) == ["Giai đoạn “Bình xét, bỏ phiếu” chưa mở (mở từ ngày "
+                                "15/02/2022)."]
+    assert row_counts() == before
+    assert poll() is None
+
+
+def test_close_shows_the_turnout_then_counts_once(voting_day):
+    open_poll()
+    for unit in ("so-tttt", "so-ldtbxh", "so-vhttdl", "so-gddt", "so-yte", "so-khcn"):
+        cast(unit, ["so-vhttdl"])
+    client = page_client(voting_day, LEADER)
+    confirm = client.get(f"{POLLS}/{FLAG}/close")
+    assert confirm.status_code == 200
+    assert by_id(confirm, "turnout") == "Đã bỏ phiếu: 6/8 đơn vị."
+    listing = client.get(POLLS)
+    assert "Sở Tư pháp: chưa bỏ phiếu" in main_text(listing)
+    assert "Sở Y tế: đã bỏ phiếu" in main_text(listing)
+
+    response = client.post(f"{POLLS}/{FLAG}/close")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{POLLS}/{FLAG}/results")
+    assert poll().status == "closed"
+    before = row_counts()
+    again = client.post(f"{POLLS}/{FLAG}/close")
+    assert again.status_code == 409
+    assert alerts(again) == ["Chỉ kết thúc được cuộc bỏ phiếu đang mở."]
+    assert row_counts() == before
+
+
+def test_publish_only_after_close(voting_day):
+    open_poll()
+    client = page_client(voting_day, BOARD)
+    before = row_counts()
+    early = client.post(f"{POLLS}/{FLAG}/publish")
+    assert early.status_code == 409
+    assert alerts(early) == ["Chỉ công bố được cuộc bỏ phiếu đã kết thúc."]
+    assert row_counts() == before
+    assert client.post(f"{POLLS}/{FLAG}/close").status_code == 303
+    results = client.get(f"{POLLS}/{FLAG}/results")
+    assert f'href="{POLLS}/{FLAG}/publish"' in text(results)
+    response = client.post(f"{POLLS}/{FLAG}/publish")
+    assert response.status_code == 303
+    assert poll().status == "published"
+    page = client.get(response.headers["Location"])
+    assert f"Đã công bố kết quả: {FLAG_TITLE}." in main_text(page)
+    actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)
+               if e.action.startswith("poll.")]
+    assert actions == ["poll.open", "poll.close", "poll.publish"]
+
+
+def test_the_steps_need_the_csrf_token(csrf_app):
+    vote_day(csrf_app)
+    client = csrf_app.test_client()
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"csrf_token": token, "username": LEADER,
+                                "password": "ThiDua@2021"})
+    before = counts(csrf_app)
+    for data in ({}, {"csrf_token": "forged"}):
+        refused = client.post(f"{POLLS}/{FLAG}/open", data=data)
+        assert refused.status_code == 400
+        assert "mã bảo vệ CSRF" in main_text(refused)
+    assert counts(csrf_app) == before
+    token = csrf_token(client, f"{POLLS}/{FLAG}/open")
+    assert client.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": token}).status_code == 303
+
+
+def test_casting_needs_the_csrf_token(csrf_app):
+    vote_day(csrf_app)
+    leader = csrf_app.test_client()
+    leader.post("/login", data={"csrf_token": csrf_token(leader, "/login"), "username": LEADER,
+                                "password": "ThiDua@2021"})
+    leader.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": csrf_token(leader, f"{POLLS}/{FLAG}/open")})
+    head = csrf_app.test_client()
+    head.post("/login", data={"csrf_token": csrf_token(head, "/login"), "username": HEAD,
+                              "password": "ThiDua@2021"})
+    before = counts(csrf_app)
+    refused = head.post(f"{POLLS}/{FLAG}/ballot", data={"step": "cast",
+                                                         "choices": ["so-vhttdl"]})
+    assert refused.status_code == 400
+    assert counts(csrf_app) == before
+    token = csrf_token(head, f"{POLLS}/{FLAG}/ballot")
+    response = head.post(f"{POLLS}/{FLAG}/ballot", data={"csrf_token": token, "step": "cast",
+                                                          "choices": ["so-vhttdl"]})
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9A-F]{20}", re.sub(r"\s+", "", by_id(response, "receipt")))
+    assert counts(csrf_app)["ballots"] == before["ballots"] + 1
