@@ -17,9 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import (
     Ballot,
@@ -113,10 +114,14 @@ def get_view(campaign: Campaign, code: str, *, actor: User) -> PollView:
     raise NotFound(f"Không có cuộc bỏ phiếu mã '{code}'.", code="poll_not_found")
 
 
+def can_run_polls(campaign: Campaign, user: User | None) -> bool:
+    """Opening, closing and publishing polls: the leader or the provincial board."""
+    return permissions.campaign_role(user, campaign) == "leader" or permissions.is_board(user)
+
+
 def _require_host(campaign: Campaign, actor: User) -> None:
-    permissions.require(
-        permissions.campaign_role(actor, campaign) == "leader" or permissions.is_board(actor),
-        "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ phiếu.")
+    permissions.require(can_run_polls(campaign, actor),
+                        "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ phiếu.")
 
 
 def _vote_phase_started(campaign: Campaign) -> None:
@@ -177,18 +182,11 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
     poll = stored_polls(campaign).get(code)
     if poll is None:
         get_view(campaign, code, actor=actor)  # 404 for an unknown poll
-        raise Conflict("Cuộc bỏ phiếu chưa được mở.", code="poll_not_open")
-    if actor.role != "head" or actor.unit_id is None:
-        raise Forbidden("Chỉ Thủ trưởng đơn vị thành viên được bỏ phiếu.")
-    on_roll = db.session.scalar(select(VoterRoll.id).where(VoterRoll.poll_id == poll.id,
-                                                           VoterRoll.unit_id == actor.unit_id))
-    if on_roll is None:
-        raise Forbidden("Đơn vị của bạn không có trong danh sách cử tri của cuộc bỏ phiếu này.")
-    if poll.status != "open":
-        raise Conflict("Cuộc bỏ phiếu không mở (chưa mở hoặc đã kết thúc).",
-                       code="poll_not_open")
+    refusal = voter_refusal(poll, actor)
+    if refusal is not None:
+        raise refusal
     voter_code = actor.unit.code
-    procedure(campaign).check_ballot(spec_of(poll), voter_code, choices)
+    check_choices(campaign, poll, voter_code, choices)
     marked = db.session.execute(
         update(VoterRoll).where(VoterRoll.poll_id == poll.id,
                                 VoterRoll.unit_id == actor.unit_id,
@@ -206,6 +204,36 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
                  actor=actor, details={"unit": voter_code})
     db.session.commit()
     return receipt
+
+
+def voter_refusal(poll: Poll | None, user: User) -> DomainError | None:
+    """Why this user may not vote in this poll now (in the order ``cast`` checks), or None."""
+    if poll is None:
+        return Conflict(_("Cuộc bỏ phiếu chưa được mở."), code="poll_not_open")
+    unit = user.unit
+    if unit is None:
+        return Forbidden(_("Tài khoản của Ban Thi đua – Khen thưởng và tài khoản quản trị không "
+                           "bỏ phiếu: chỉ Thủ trưởng các đơn vị thành viên bỏ phiếu."))
+    if user.role != "head":
+        return Forbidden(_("Chỉ Thủ trưởng đơn vị bỏ phiếu. Tài khoản của bạn là tài khoản cán "
+                           "bộ phụ trách thi đua của %(unit)s.", unit=unit.name))
+    on_roll = db.session.scalar(select(VoterRoll.id).where(VoterRoll.poll_id == poll.id,
+                                                           VoterRoll.unit_id == unit.id))
+    if on_roll is None:
+        return Forbidden(_("%(unit)s không có trong danh sách cử tri của cuộc bỏ phiếu này "
+                           "(danh sách được chốt khi mở bỏ phiếu, gồm các đơn vị thành viên).",
+                           unit=unit.name))
+    if poll.status != "open":
+        return Conflict(_("Cuộc bỏ phiếu không mở (chưa mở hoặc đã kết thúc)."),
+                        code="poll_not_open")
+    return None
+
+
+def check_choices(campaign: Campaign, poll: Poll | PollSpec, voter: str,
+                  choices: list[str]) -> None:
+    """The procedure's own ballot rules (raises BallotRejected); nothing is stored."""
+    spec = poll if isinstance(poll, PollSpec) else spec_of(poll)
+    procedure(campaign).check_ballot(spec, voter, choices)
 
 
 def close_poll(campaign: Campaign, code: str, *, actor: User) -> PollOutcome:
@@ -247,6 +275,7 @@ def close_poll(campaign: Campaign, code: str, *, actor: User) -> PollOutcome:
 
 def publish_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     _require_host(campaign, actor)
+    _vote_phase_started(campaign)
     poll = _stored(campaign, code)
     if poll.status != "closed":
         raise Conflict("Chỉ công bố được cuộc bỏ phiếu đã kết thúc.", code="poll_not_closed")

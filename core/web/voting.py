@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Campaign
 from core.services import campaigns, permissions, scoring, voting
@@ -93,10 +93,8 @@ def _campaign(bloc: str, year: int) -> Campaign:
 
 
 def _is_host(campaign: Campaign) -> bool:
-    """Whether to show the open / close / publish steps. The same rule as the service's
-    ``_require_host``; the service still decides when the step is taken."""
-    return (permissions.campaign_role(current_user, campaign) == "leader"
-            or permissions.is_board(current_user))
+    """Whether to show the open / close / publish steps (the service's rule)."""
+    return voting.can_run_polls(campaign, current_user)
 
 
 def _sees_closed_results(campaign: Campaign) -> bool:
@@ -130,27 +128,8 @@ def _view(campaign: Campaign, code: str) -> voting.PollView:
 
 
 def _voter_refusal(campaign: Campaign, view: voting.PollView) -> DomainError | None:
-    """Why the signed-in user may not vote in this poll now, or None. The same checks, in the
-    same order, as ``voting.cast`` makes before it looks at the choices (with a message that
-    says why); ``voting.cast`` still decides when the ballot is sent."""
-    if view.poll is None:
-        return Conflict(_("Cuộc bỏ phiếu chưa được mở."), code="poll_not_open")
-    unit = current_user.unit
-    if unit is None:
-        return Forbidden(_("Tài khoản của Ban Thi đua – Khen thưởng và tài khoản quản trị không "
-                           "bỏ phiếu: chỉ Thủ trưởng các đơn vị thành viên bỏ phiếu."))
-    if current_user.role != "head":
-        return Forbidden(_("Chỉ Thủ trưởng đơn vị bỏ phiếu. Tài khoản của bạn là tài khoản cán "
-                           "bộ phụ trách thi đua của %(unit)s.", unit=unit.name))
-    roll = voting.roll_status(campaign, view.spec.code, actor=current_user)
-    if unit.code not in {u["unit"] for u in roll["units"]}:
-        return Forbidden(_("%(unit)s không có trong danh sách cử tri của cuộc bỏ phiếu này "
-                           "(danh sách được chốt khi mở bỏ phiếu, gồm các đơn vị thành viên).",
-                           unit=unit.name))
-    if view.status != "open":
-        return Conflict(_("Cuộc bỏ phiếu không mở (chưa mở hoặc đã kết thúc)."),
-                        code="poll_not_open")
-    return None
+    """Why the signed-in user may not vote in this poll now (the service's rule), or None."""
+    return voting.voter_refusal(view.poll, current_user)
 
 
 def _read_choices(spec) -> tuple[list[str], str | None]:
@@ -178,7 +157,7 @@ def _read_choices(spec) -> tuple[list[str], str | None]:
 def _check_choices(campaign: Campaign, view: voting.PollView, choices: list[str]) -> None:
     """The procedure's own ballot check (the one ``voting.cast`` runs), before the
     confirmation step; raises ``BallotRejected``."""
-    voting.procedure(campaign).check_ballot(view.spec, current_user.unit.code, choices)
+    voting.check_choices(campaign, view.spec, current_user.unit.code, choices)
 
 
 def _typed_places(spec) -> dict[str, str]:
