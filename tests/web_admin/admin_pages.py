@@ -1,0 +1,94 @@
+"""Helpers for the tests of the board, administration and history pages: signed-in page
+clients, an import workbook, the HTML reader of tests/web, a SQL statement counter."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import login
+from openpyxl import Workbook
+from sqlalchemy import event, select
+
+from core.extensions import db
+from core.models import Campaign, Unit, User
+
+TESTS = Path(__file__).resolve().parent.parent
+# play_year (tests/documents/year.py) plays Khối 8's whole 2021 year through the API.
+sys.path.insert(0, str(TESTS / "documents"))
+
+from web.conftest import parse  # noqa: E402,F401  (re-exported for the tests)
+
+
+def page_client(app, username: str | None):
+    """A test client signed in as ``username`` (None: anonymous)."""
+    client = app.test_client()
+    if username:
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def main_text(response) -> str:
+    return parse(response).find("main").text
+
+
+def unit(code: str) -> Unit | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+def user(username: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def campaign(bloc: str, year: int) -> Campaign | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Campaign).where(Campaign.year == year)
+                             .where(Campaign.bloc.has(code=bloc)))
+
+
+def workbook(units: list[list], users: list[list]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Đơn vị"
+    for row in units:
+        sheet.append(row)
+    people = book.create_sheet("Người dùng")
+    for row in users:
+        people.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+UNITS = [["Mã đơn vị", "Tên đơn vị", "Tên viết tắt"],
+         ["so-xd", "Sở Xây dựng", "Sở XD"],
+         ["so-gtvt", "Sở Giao thông vận tải", "Sở GTVT"]]
+USERS = [["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"],
+         ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"],
+         ["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", ""],
+         ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "MatKhau@2024"]]
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
