@@ -186,6 +186,10 @@ def update_unit(code: str, *, name: str | None = None, short_name: str | None = 
                 active: bool | None = None, actor: User) -> Unit:
     permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được sửa đơn vị.")
     unit = get_unit(code)
+    for field_name, value in (("name", name), ("short_name", short_name)):
+        if value is not None and not value.strip():
+            raise ValidationFailed("Tên đơn vị không được để trống.",
+                                   fields={field_name: ["Bắt buộc."]})
     changes = {}
     for field_name, value in (("name", name), ("short_name", short_name), ("active", active)):
         if value is not None and getattr(unit, field_name) != value:

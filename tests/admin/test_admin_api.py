@@ -74,3 +74,17 @@ def test_proposals_exports(app, client, demo):
     proposed = client.get("/api/v1/blocs/khoi-8/proposed-members/2022", headers=admin).get_json()
     roles = {m["unit"]: m["role"] for m in proposed}
     assert roles["so-ldtbxh"] == "leader" and roles["so-gddt"] == "deputy"
+
+
+def test_blank_unit_name_refused(client, demo):
+    admin = bearer(api_token(client, "admin"))
+    before = row_counts()
+    response = client.patch("/api/v1/units/so-yte", headers=admin, json={"name": "  "})
+    assert response.status_code == 422
+    assert row_counts() == before
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Unit
+
+    assert db.session.scalar(select(Unit.name).where(Unit.code == "so-yte")) == "Sở Y tế"
