@@ -12,36 +12,12 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "documents"))
 
 from conftest import api_token, bearer  # noqa: E402
+from many_blocs import ManyBlocs  # noqa: E402
 from year import play_year  # noqa: E402
 
-import plugins.khoi8 as khoi8  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Registration, Unit  # noqa: E402
-from core.plugin_api import BlocInfo, hookimpl  # noqa: E402
 from core.services import accounts, campaigns, clock  # noqa: E402
-
-
-class ManyBlocs:
-    """A test plugin supplying N blocs that all use Khối 8's 2021 plan."""
-
-    def __init__(self, count: int) -> None:
-        self.codes = [f"khoi-t{i:02d}" for i in range(count)]
-
-    @hookimpl
-    def thidua_register_blocs(self):
-        return [BlocInfo(code=c, name=f"Khối thử {c}", years=(2021,)) for c in self.codes]
-
-    @hookimpl
-    def thidua_criteria(self, bloc, year):
-        return khoi8.criteria_2021() if bloc in self.codes else None
-
-    @hookimpl
-    def thidua_phase_calendar(self, bloc, year):
-        return khoi8.calendar_2021() if bloc in self.codes else None
-
-    @hookimpl
-    def thidua_voting_procedure(self, bloc, year):
-        return khoi8.voting_2021() if bloc in self.codes else None
 
 
 @contextmanager

@@ -8,37 +8,13 @@ import io
 
 from admin_pages import counting, main_text, page_client, parse
 from conftest import login
+from many_blocs import ManyBlocs
 from openpyxl import load_workbook
 from year import play_year
 
-import plugins.khoi8 as khoi8
 from core.extensions import db
 from core.models import Registration, Unit
-from core.plugin_api import BlocInfo, hookimpl
 from core.services import accounts, campaigns, clock
-
-
-class ManyBlocs:
-    """A test plugin supplying N blocs that all use Khối 8's 2021 plan."""
-
-    def __init__(self, count: int) -> None:
-        self.codes = [f"khoi-t{i:02d}" for i in range(count)]
-
-    @hookimpl
-    def thidua_register_blocs(self):
-        return [BlocInfo(code=c, name=f"Khối thử {c}", years=(2021,)) for c in self.codes]
-
-    @hookimpl
-    def thidua_criteria(self, bloc, year):
-        return khoi8.criteria_2021() if bloc in self.codes else None
-
-    @hookimpl
-    def thidua_phase_calendar(self, bloc, year):
-        return khoi8.calendar_2021() if bloc in self.codes else None
-
-    @hookimpl
-    def thidua_voting_procedure(self, bloc, year):
-        return khoi8.voting_2021() if bloc in self.codes else None
 
 
 def page_queries(app, blocs: int) -> int:
