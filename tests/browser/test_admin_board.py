@@ -122,8 +122,11 @@ def sign_in(page: Page, server: Server, username: str, password: str = DEMO_PASS
 def admin_menu(page: Page, name: str) -> None:
     """Open the "Quản trị" menu of the navigation bar from the keyboard and follow a link."""
     nav = page.get_by_role("navigation", name="Điều hướng chính")
-    nav.get_by_role("button", name="Quản trị").focus()
+    page.wait_for_load_state("load")  # Bootstrap's script must be running to open the menu
+    button = nav.get_by_role("button", name="Quản trị")
+    button.focus()
     page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
     link = nav.get_by_role("link", name=name, exact=True)
     expect(link).to_be_visible()
     link.click()
