@@ -33,31 +33,23 @@ def get_poll(bloc: str, year: int, poll: str):
     return jsonify(voting.get_view(campaign, poll, actor=current_api_user()).to_dict(campaign))
 
 
-@api_bp.post(f"{BASE}/<poll>/open")
-@token_required
-def open_poll(bloc: str, year: int, poll: str):
-    campaign = campaigns.get_campaign(bloc, year)
-    user = current_api_user()
-    voting.open_poll(campaign, poll, actor=user)
-    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+def _poll_step(service):
+    """A handler for one step of a poll's lifecycle (open, close, publish): take the step
+    through the service, answer with the poll."""
+
+    def handler(bloc: str, year: int, poll: str):
+        campaign = campaigns.get_campaign(bloc, year)
+        user = current_api_user()
+        service(campaign, poll, actor=user)
+        return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+
+    return token_required(handler)
 
 
-@api_bp.post(f"{BASE}/<poll>/close")
-@token_required
-def close_poll(bloc: str, year: int, poll: str):
-    campaign = campaigns.get_campaign(bloc, year)
-    user = current_api_user()
-    voting.close_poll(campaign, poll, actor=user)
-    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
-
-
-@api_bp.post(f"{BASE}/<poll>/publish")
-@token_required
-def publish_poll(bloc: str, year: int, poll: str):
-    campaign = campaigns.get_campaign(bloc, year)
-    user = current_api_user()
-    voting.publish_poll(campaign, poll, actor=user)
-    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+for _step, _service in (("open", voting.open_poll), ("close", voting.close_poll),
+                        ("publish", voting.publish_poll)):
+    api_bp.add_url_rule(f"{BASE}/<poll>/{_step}", endpoint=f"{_step}_poll",
+                        view_func=_poll_step(_service), methods=["POST"])
 
 
 @api_bp.post(f"{BASE}/<poll>/ballots")
