@@ -8,10 +8,13 @@ from datetime import date
 from flask import Response, jsonify, request, send_file
 
 from core.api import api_bp, current_api_user, json_body, token_required
-from core.errors import ValidationFailed
+from core.domain import Deliverable
+from core.errors import NotFound, ValidationFailed
 from core.services import (
     attachments,
+    campaign_state,
     campaigns,
+    clock,
     covenant,
     deadlines,
     permissions,
@@ -24,6 +27,8 @@ from core.services.accounts import get_unit
 from core.services.cycle import member_unit
 
 BASE = "/campaigns/<bloc>/<int:year>"
+# Steps closed by the generic act (the others have acts of their own).
+CLOSABLE = (Deliverable.REGISTRATION.value, Deliverable.YEAR_END_REPORT.value)
 
 
 def _submit_flag(payload: dict) -> bool:
@@ -208,11 +213,59 @@ def put_criteria(bloc: str, year: int):
     payload = json_body()
     made = covenant.adjust(campaign, payload.get("changes"), payload.get("reason"),
                            actor=current_api_user())
+    plan = campaign_state.plan(campaign).to_snapshot()
     return jsonify({"stage": covenant.stage(campaign),
                     "changes": [{"criterion": c.code, "old": float(c.old_max),
                                  "new": float(c.new_max), "reason": c.reason} for c in made],
-                    "criteria": campaign.snapshot["criteria"],
-                    "max_total": campaign.snapshot["max_total"]})
+                    "criteria": plan["criteria"], "max_total": plan["max_total"],
+                    "plan_revision": campaign.plan_revision})
+
+
+@api_bp.get(f"{BASE}/plan/revisions")
+@token_required
+def get_plan_revisions(bloc: str, year: int):
+    """The plan as opened and after each amendment of the points table."""
+    campaign = campaigns.get_campaign(bloc, year)
+    permissions.require(permissions.can_read_work(current_api_user(), campaign))
+    return jsonify([{"revision": r.revision, "reason": r.reason,
+                     "created_at": clock.local(r.created_at).isoformat(),
+                     "criteria": r.snapshot["criteria"], "max_total": r.snapshot["max_total"]}
+                    for r in covenant.revisions(campaign)])
+
+
+@api_bp.get(f"{BASE}/timeline")
+@token_required
+def get_timeline(bloc: str, year: int):
+    """Where each step of the year stands for the bloc, or for ``?unit=`` (its extensions)."""
+    campaign = campaigns.get_campaign(bloc, year)
+    permissions.require(permissions.can_view_campaign(current_api_user(), campaign))
+    unit_code = request.args.get("unit")
+    unit = member_unit(campaign, unit_code) if unit_code else None
+    timeline = campaign_state.timeline(campaign)
+    return jsonify({
+        "today": timeline.today.isoformat(),
+        "covenant_stage": timeline.covenant_stage().value,
+        "unit": unit.code if unit else None,
+        "steps": [{"code": s.phase.code, "title": s.phase.title,
+                   "deliverable": s.deliverable.value if s.deliverable else None,
+                   "host": s.phase.host, "opens": s.opens.isoformat(),
+                   "due": s.due.isoformat(), "extended": s.extended, "state": s.state.value,
+                   "closed_at": clock.local(s.closed_at).isoformat() if s.closed_at else None}
+                  for s in timeline.steps(unit.id if unit else None)]})
+
+
+@api_bp.post(f"{BASE}/steps/<deliverable>/close")
+@token_required
+def close_step(bloc: str, year: int, deliverable: str):
+    """The host closes a step by an act (registration, year-end reports): no more work is
+    taken for it, whatever the clock or extensions say. The mid-year review and
+    verification have their own acts (with the meeting record, the lock)."""
+    campaign = campaigns.get_campaign(bloc, year)
+    if deliverable not in CLOSABLE:
+        raise NotFound("Không có bước này, hoặc bước này đóng bằng thao tác riêng.",
+                       code="no_such_step")
+    deadlines.close_step(campaign, deliverable, actor=current_api_user())
+    return jsonify({"closed": True, "deliverable": deliverable})
 
 
 @api_bp.get("/me/calendar")

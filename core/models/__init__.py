@@ -9,6 +9,7 @@ from core.models.blocs import (
     Campaign,
     CriterionRow,
     Membership,
+    PlanRevision,
 )
 from core.models.documents import IssuedDocument
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
@@ -28,7 +29,7 @@ from core.models.work import (
 )
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Bloc", "Campaign", "CriterionRow", "Membership", "Unit",
+    "ApiToken", "AuditEvent", "Bloc", "Campaign", "CriterionRow", "Membership", "PlanRevision", "Unit",
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
     "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.domain.vocabulary import PollStatus
 from core.extensions import db
 from core.models.blocs import Campaign
 from core.models.people import Unit
 from core.models.types import JSONType, UTCDateTime
 
-POLL_STATUSES = ("draft", "open", "closed", "published")
+POLL_STATUSES = PollStatus.values()
 
 
 class Poll(db.Model):

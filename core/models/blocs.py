@@ -19,12 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.domain.vocabulary import CampaignStatus, Role
 from core.extensions import db
 from core.models.people import Unit
 from core.models.types import JSONType, UTCDateTime
 
-CAMPAIGN_STATUSES = ("open", "closed", "archived")
-MEMBER_ROLES = ("leader", "deputy", "member")
+CAMPAIGN_STATUSES = CampaignStatus.values()
+MEMBER_ROLES = Role.values()
 
 
 class Bloc(db.Model):
@@ -64,6 +65,9 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The revision of the frozen plan the snapshot holds; every amendment increments it and
+    # keeps the whole plan in PlanRevision.
+    plan_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     bloc: Mapped[Bloc] = relationship(back_populates="campaigns")
     memberships: Mapped[list[Membership]] = relationship(
@@ -119,3 +123,25 @@ class CriterionRow(db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="criteria")
     parent: Mapped[CriterionRow | None] = relationship(remote_side=[id])
+
+
+class PlanRevision(db.Model):
+    """A revision of a campaign's frozen plan, kept whole: the plan as opened (revision 1)
+    and after each amendment of the points table, with who changed it and why."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "revision", name="uq_plan_revisions_campaign_revision"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    campaign: Mapped[Campaign] = relationship()

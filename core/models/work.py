@@ -20,13 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.domain.vocabulary import ReportKind, WorkStatus
 from core.extensions import db
 from core.models.blocs import Campaign, CriterionRow
 from core.models.people import Unit
 from core.models.types import JSONType, UTCDateTime
 
-WORK_STATUSES = ("draft", "submitted", "returned")
-REPORT_KINDS = ("mid_year", "year_end")
+WORK_STATUSES = WorkStatus.values()
+REPORT_KINDS = ReportKind.values()
 
 
 class Registration(db.Model):

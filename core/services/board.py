@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.domain import Deliverable, PollStatus, Timeline
 from core.extensions import db
 from core.models import (
     Bloc,
@@ -29,15 +30,21 @@ from core.models import (
     Unit,
     User,
 )
-from core.plugin_api import Phase
-from core.services import clock, deadlines, permissions, scoring
+from core.services import campaign_state, clock, permissions, scoring
 
 STEPS = (("registration", "Đăng ký"), ("mid_year_report", "Sơ kết"),
          ("year_end_report", "Tổng kết"))
 
 
-def _due(phase: Phase, extensions: list[DeadlineExtension], unit_id: int | None) -> date:
-    return deadlines.effective_due(phase, unit_id, extensions)
+def _timeline(campaign: Campaign, today: date, granted: list[DeadlineExtension],
+              records: list[PhaseRecord], units: list[Unit], polls: list[Poll]) -> Timeline:
+    """The campaign's timeline from rows loaded for every bloc at once."""
+    statuses = [p.status for p in polls]
+    expected = None
+    if statuses and all(s == PollStatus.PUBLISHED for s in statuses):
+        expected = campaign_state.expected_polls(campaign, [u.code for u in units])
+    closed = campaign_state.closings_of(records, statuses, expected, {p.code for p in polls})
+    return Timeline(campaign_state.plan(campaign), today, campaign_state.extensions_of(granted), closed)
 
 
 def dashboard(year: int, *, actor: User) -> dict[str, Any]:
@@ -65,9 +72,9 @@ def dashboard(year: int, *, actor: User) -> dict[str, Any]:
     for ext in db.session.scalars(select(DeadlineExtension).where(
             DeadlineExtension.campaign_id.in_(ids))):
         extensions[ext.campaign_id].append(ext)
-    closed: dict[int, set[str]] = defaultdict(set)
+    records: dict[int, list[PhaseRecord]] = defaultdict(list)
     for record in db.session.scalars(select(PhaseRecord).where(PhaseRecord.campaign_id.in_(ids))):
-        closed[record.campaign_id].add(record.step)
+        records[record.campaign_id].append(record)
     totals = _verified_totals(ids)
     polls = db.session.execute(
         select(Poll, PollOutcome).outerjoin(PollOutcome, PollOutcome.poll_id == Poll.id)
@@ -76,15 +83,16 @@ def dashboard(year: int, *, actor: User) -> dict[str, Any]:
     blocs, proposals = [], []
     names = {u.code: u.name for units in members.values() for u in units}
     for campaign in found:
-        phases = [Phase.from_dict(p) for p in campaign.snapshot["calendar"]]
-        by_deliverable = {p.deliverable: p for p in phases if p.deliverable}
         units = members[campaign.id]
+        timeline = _timeline(campaign, today, extensions[campaign.id],
+                             records[campaign.id], units,
+                             [p for p, _ in polls if p.campaign_id == campaign.id])
         steps = []
         for step, title in STEPS:
-            phase = by_deliverable.get(step)
+            phase = timeline.plan.phase_for(step)
             done = delivered[(campaign.id, step)]
             missing = [u.name for u in units if u.id not in done and phase is not None
-                       and today > _due(phase, extensions[campaign.id], u.id)]
+                       and timeline.step(step, u.id).past_due]
             steps.append({"step": step, "title": title, "done": len(done), "total": len(units),
                           "share": round(len(done) / len(units), 4) if units else 0.0,
                           "late": sorted(names_of(units, [u for u, late in done.items() if late])),
@@ -111,10 +119,10 @@ def dashboard(year: int, *, actor: User) -> dict[str, Any]:
         blocs.append({
             "bloc": campaign.bloc.code, "name": campaign.bloc.name, "year": campaign.year,
             "status": campaign.status, "units": len(units),
-            "current_phases": [{"code": p.code, "title": p.title} for p in phases
-                               if p.opens <= today <= p.due],
+            "current_phases": [{"code": p.code, "title": p.title}
+                               for p in timeline.current_phases()],
             "steps": steps,
-            "verification_locked": deadlines.VERIFICATION in closed[campaign.id],
+            "verification_locked": timeline.step(Deliverable.VERIFICATION).settled,
             "results": results,
         })
     proposals.sort(key=lambda p: (p["award"], p["bloc"], -p["share"], p["unit"]))

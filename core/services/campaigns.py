@@ -11,12 +11,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.domain import valid_year
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import MEMBER_ROLES, Bloc, Campaign, CriterionRow, Membership, Unit, User
+from core.models import (
+    MEMBER_ROLES,
+    Bloc,
+    Campaign,
+    CriterionRow,
+    Membership,
+    PlanRevision,
+    Poll,
+    PollOutcome,
+    Unit,
+    User,
+)
 from core.plugin_api import Criterion, Phase, points
 from core.plugins import PluginHost
-from core.services import audit, clock, permissions
+from core.services import audit, campaign_state, clock, permissions
 from core.services.plans import gather_plan
 
 
@@ -61,7 +73,7 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
     """Open a bloc's year: ask the plugins, validate, freeze the snapshot, write the rows."""
     permissions.require(permissions.can_manage_campaigns(actor),
                         "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được mở năm thi đua.")
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not valid_year(year):
         raise ValidationFailed("Năm không hợp lệ.", fields={"year": ["Năm phải từ 2000 đến 2100."]})
     if not members:
         # Default: last year's members with the leadership the council elected.
@@ -83,9 +95,11 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
     campaign = Campaign(
         bloc=bloc, year=year, title=f"{plan.bloc.name} — năm {year}",
         plugin=plan.plugin, plugin_version=plan.plugin_version, snapshot=plan.snapshot(),
-        status="open", created_at=now, frozen_at=now,
+        status="open", created_at=now, frozen_at=now, plan_revision=1,
     )
     db.session.add(campaign)
+    db.session.add(PlanRevision(campaign=campaign, revision=1, snapshot=campaign.snapshot,
+                                reason="", created_at=now, created_by=actor.id))
     position = 0
 
     def add_rows(nodes: list[Criterion], parent: CriterionRow | None) -> None:
@@ -108,9 +122,7 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
             "plugin": plan.plugin, "plugin_version": plan.plugin_version,
             "members": [{"unit": m.unit, "role": m.role} for m in members],
         })
-        db.session.commit()
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict(f"Năm thi đua {year} của {plan.bloc.name} đã được mở.",
                        code="campaign_exists") from exc
     return campaign
@@ -119,14 +131,12 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
 def proposed_members(bloc_code: str, year: int) -> list[MemberSpec]:
     """Last year's members, with the leader and deputy the council elected for this year
     (the rest as members); last year's roles where nobody was elected."""
-    from core.services import voting
-
     last = db.session.scalar(
         select(Campaign).join(Bloc).where(Bloc.code == bloc_code, Campaign.year == year - 1)
         .options(selectinload(Campaign.memberships).selectinload(Membership.unit)))
     if last is None:
         return []
-    elected = voting.elected_leadership(bloc_code, year - 1)
+    elected = elected_leadership(bloc_code, year - 1)
     specs = []
     for membership in members_by_role(last):
         code, role = membership.unit.code, membership.role
@@ -138,6 +148,25 @@ def proposed_members(bloc_code: str, year: int) -> list[MemberSpec]:
         specs = [MemberSpec(m.unit, "leader" if m.unit == _leader_code(last) and
                             m.role == "member" else m.role) for m in specs]
     return specs
+
+
+def elected_leadership(bloc_code: str, year: int) -> dict[str, str]:
+    """Next year's leader and deputy as elected in ``year``'s published polls (run-offs
+    included): {"leader": unit code, "deputy": unit code} for those decided. Read from the
+    results stored when the polls closed (never recounted)."""
+    campaign = db.session.scalar(select(Campaign).join(Bloc).where(
+        Bloc.code == bloc_code, Campaign.year == year))
+    if campaign is None:
+        return {}
+    found: dict[str, str] = {}
+    rows = db.session.execute(
+        select(Poll.elects, PollOutcome.result).join(PollOutcome, PollOutcome.poll_id == Poll.id)
+        .where(Poll.campaign_id == campaign.id, Poll.status == "published",
+               Poll.elects.is_not(None)).order_by(Poll.id)).all()
+    for elects, result in rows:
+        if result.get("elected"):
+            found[elects] = result["elected"][0]
+    return found
 
 
 def _leader_code(campaign: Campaign) -> str | None:
@@ -161,24 +190,21 @@ def list_campaigns() -> list[Campaign]:
 
 
 def calendar(campaign: Campaign) -> list[Phase]:
-    return [Phase.from_dict(p) for p in campaign.snapshot["calendar"]]
+    return list(campaign_state.plan(campaign).calendar)
 
 
 def criteria(campaign: Campaign) -> list[Criterion]:
-    return [Criterion.from_dict(c) for c in campaign.snapshot["criteria"]]
+    return list(campaign_state.plan(campaign).criteria)
 
 
 def current_phases(campaign: Campaign, today: date | None = None) -> list[Phase]:
-    """Phases whose window (opens … due, inclusive) contains today."""
-    today = today or clock.today()
-    return [p for p in calendar(campaign) if p.opens <= today <= p.due]
+    """Phases under way (the timeline's answer: open today, not closed by their host)."""
+    return campaign_state.timeline(campaign, today).current_phases()
 
 
 def next_phase(campaign: Campaign, today: date | None = None) -> Phase | None:
-    """The first phase whose last day on time is today or later."""
-    today = today or clock.today()
-    upcoming = [p for p in calendar(campaign) if p.due >= today]
-    return min(upcoming, key=lambda p: (p.due, p.opens)) if upcoming else None
+    """The first phase still to come or under way (the timeline's answer)."""
+    return campaign_state.timeline(campaign, today).next_phase()
 
 
 def members_by_role(campaign: Campaign) -> list[Membership]:
@@ -194,7 +220,8 @@ def campaigns_of_unit(unit_id: int) -> list[Campaign]:
 
 def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
     """The campaign as the API returns it (API.md → Campaigns)."""
-    snap = campaign.snapshot
+    plan = campaign_state.plan(campaign)
+    snap = plan.to_snapshot()
     return {
         "bloc": campaign.bloc.code,
         "year": campaign.year,
@@ -209,6 +236,7 @@ def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
         "max_total": snap["max_total"],
         "calendar": snap["calendar"],
         "current_phases": [p.code for p in current_phases(campaign, today)],
+        "plan_revision": plan.revision,
         "voting": {"name": snap["voting"]["name"], "config": snap["voting"]["config"]},
     }
 
@@ -222,5 +250,4 @@ def archive(campaign: Campaign, *, actor: User) -> Campaign:
     campaign.status, campaign.closed_at = "archived", clock.now()
     audit.record("campaign.archive", "campaign", f"{campaign.bloc.code}/{campaign.year}",
                  actor=actor)
-    db.session.commit()
     return campaign

@@ -1,58 +1,51 @@
-"""Phase windows and deadlines: the one place that decides whether a step is open, late or
-closed. A phase is open from ``opens`` to ``due`` inclusive, in Asia/Ho_Chi_Minh; after ``due``
-its ``late`` policy refuses (409) or accepts and marks late. The leader may extend a phase for
-the whole bloc or for one unit, with a reason."""
+"""Deadlines and the host's acts on the calendar: whether a submission now is taken (and
+marked late), extending a phase, closing a step.
+
+Whether a step is open, late, closed by the clock, closed by its host or final is the
+timeline's answer (:mod:`core.domain.timeline`, fed by :mod:`core.services.year`); this module
+only turns that answer into a refusal or a record. Services do not commit: the face that
+called them does (one transaction per request or command).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from core.domain import CLOSING_RECORD, Action, Deliverable
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, DeadlineExtension, PhaseRecord, Unit, User
 from core.plugin_api import Phase
-from core.services import audit, clock, permissions
-from core.services.campaigns import calendar
+from core.services import audit, campaign_state, clock
 
-DELIVERABLE_TITLES = {
-    "registration": "Đăng ký thi đua",
-    "mid_year_report": "Báo cáo sơ kết 6 tháng",
-    "year_end_report": "Báo cáo tổng kết và bảng tự chấm điểm",
-    "verification": "Thẩm định điểm",
-    "vote": "Bình xét, bỏ phiếu",
-}
-# Steps a host closes explicitly (PhaseRecord.step).
-MID_YEAR_REVIEW = "mid_year_review"
-VERIFICATION = "verification"
+# The records of the two closing acts other modules read details from.
+MID_YEAR_REVIEW = CLOSING_RECORD[Deliverable.MID_YEAR_REPORT]
+VERIFICATION = CLOSING_RECORD[Deliverable.VERIFICATION]
 
 
-def phase_for(campaign: Campaign, deliverable: str) -> Phase:
-    for phase in calendar(campaign):
-        if phase.deliverable == deliverable:
-            return phase
-    raise Conflict(f"Lịch của năm thi đua không có giai đoạn '{deliverable}'.",
-                   code="no_such_phase")
+def phase_for(campaign: Campaign, deliverable: Deliverable | str) -> Phase:
+    """The calendar phase that produces ``deliverable`` (409 if the plan has none)."""
+    phase = campaign_state.plan(campaign).phase_for(deliverable)
+    if phase is None:
+        raise Conflict(_l("Lịch của năm thi đua không có giai đoạn “%(step)s”.",
+                          step=str(deliverable)), code="no_such_phase")
+    return phase
 
 
 def extensions(campaign: Campaign) -> list[DeadlineExtension]:
     return list(db.session.scalars(
-        select(DeadlineExtension).where(DeadlineExtension.campaign_id == campaign.id)))
+        select(DeadlineExtension).where(DeadlineExtension.campaign_id == campaign.id)
+        .order_by(DeadlineExtension.created_at, DeadlineExtension.id)))
 
 
-def effective_due(phase: Phase, unit_id: int | None,
-                  granted: list[DeadlineExtension]) -> date:
-    """The last day on time for a unit: the calendar's, or the latest extension that applies."""
-    due = phase.due
-    for ext in granted:
-        if ext.phase_code == phase.code and (ext.unit_id is None or ext.unit_id == unit_id):
-            due = max(due, ext.due)
-    return due
-
-
-def closed_steps(campaign: Campaign) -> dict[str, PhaseRecord]:
+def closing_records(campaign: Campaign) -> dict[str, PhaseRecord]:
+    """The records the host's acts left (with their details, e.g. the review meeting)."""
     return {r.step: r for r in db.session.scalars(
         select(PhaseRecord).where(PhaseRecord.campaign_id == campaign.id))}
 
@@ -65,46 +58,35 @@ class Timing:
     due: date
 
 
-def check_window(campaign: Campaign, deliverable: str, unit_id: int | None, *,
-                 moment: datetime | None = None) -> Timing:
-    """Raise 409 when the phase is not open yet, or past due with ``late="reject"``;
-    otherwise say whether it is late."""
-    phase = phase_for(campaign, deliverable)
-    today = (moment or clock.now()).astimezone(clock.now().tzinfo).date()
-    title = DELIVERABLE_TITLES.get(deliverable, phase.title)
-    if today < phase.opens:
-        raise Conflict(f"Giai đoạn “{title}” chưa mở (mở từ ngày {phase.opens:%d/%m/%Y}).",
-                       code="phase_not_open")
-    due = effective_due(phase, unit_id, extensions(campaign))
-    if today > due:
-        if phase.late == "reject":
-            raise Conflict(f"Đã quá hạn “{title}” (hạn cuối ngày {due:%d/%m/%Y}); "
-                           "hệ thống không nhận nộp muộn cho giai đoạn này.",
-                           code="phase_closed")
-        return Timing(late=True, due=due)
-    return Timing(late=False, due=due)
-
-
-def require_step_open(campaign: Campaign, step: str, message: str) -> None:
-    if db.session.scalar(select(PhaseRecord.id).where(PhaseRecord.campaign_id == campaign.id,
-                                                      PhaseRecord.step == step)):
-        raise Conflict(message, code="phase_closed")
+def check_window(campaign: Campaign, deliverable: Deliverable | str,
+                 unit_id: int | None) -> Timing:
+    """409 unless the step takes work now (not open yet, past due with ``late="reject"``,
+    closed by its host or final); otherwise whether it is late."""
+    status = campaign_state.step(campaign, deliverable, unit_id)
+    campaign_state.refuse_unless_accepting(status)
+    return Timing(late=status.late, due=status.due)
 
 
 def extend(campaign: Campaign, phase_code: str, new_due: date, reason: str, *,
            unit: Unit | None, actor: User) -> DeadlineExtension:
-    """Give the bloc, or one unit, a later last day for a phase (leader only, with a reason)."""
-    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
-                        "Chỉ Khối trưởng được gia hạn.")
-    phase = next((p for p in calendar(campaign) if p.code == phase_code), None)
+    """Give the bloc, or one unit, a later last day for a phase (with a reason). Refused for
+    a step its host has closed or whose results are final: an extension never reopens it."""
+    campaign_state.require(Action.EXTEND_DEADLINE, actor, campaign)
+    phase = campaign_state.plan(campaign).phase(phase_code)
     if phase is None:
-        raise ValidationFailed("Không có giai đoạn này.",
-                               fields={"phase": [f"Không có giai đoạn mã '{phase_code}'."]})
+        raise ValidationFailed(_l("Không có giai đoạn này."),
+                               fields={"phase": [_l("Không có giai đoạn mã '%(code)s'.",
+                                                    code=phase_code)]})
+    refusal = campaign_state.timeline(campaign).extension_refusal(phase)
+    if refusal is not None:
+        code, message = refusal
+        raise Conflict(_l(message), code=code)
     if not reason.strip():
-        raise ValidationFailed("Cần nêu lý do gia hạn.", fields={"reason": ["Bắt buộc."]})
+        raise ValidationFailed(_l("Cần nêu lý do gia hạn."), fields={"reason": [_l("Bắt buộc.")]})
     if new_due <= phase.due:
-        raise ValidationFailed("Hạn mới phải sau hạn trong lịch.",
-                               fields={"due": [f"Phải sau ngày {phase.due:%d/%m/%Y}."]})
+        raise ValidationFailed(_l("Hạn mới phải sau hạn trong lịch."),
+                               fields={"due": [_l("Phải sau ngày %(date)s.",
+                                                  date=f"{phase.due:%d/%m/%Y}")]})
     ext = DeadlineExtension(campaign_id=campaign.id, phase_code=phase_code,
                             unit_id=unit.id if unit else None, due=new_due, reason=reason,
                             created_at=clock.now(), created_by=actor.id)
@@ -112,19 +94,33 @@ def extend(campaign: Campaign, phase_code: str, new_due: date, reason: str, *,
     audit.record("deadline.extend", "campaign", f"{campaign.bloc.code}/{campaign.year}",
                  actor=actor, details={"phase": phase_code, "due": new_due.isoformat(),
                                        "unit": unit.code if unit else None, "reason": reason})
-    db.session.commit()
     return ext
 
 
-def close_step(campaign: Campaign, step: str, *, actor: User,
-               details: dict | None = None) -> PhaseRecord:
-    if db.session.scalar(select(PhaseRecord.id).where(PhaseRecord.campaign_id == campaign.id,
-                                                      PhaseRecord.step == step)):
-        raise Conflict("Giai đoạn này đã được đóng.", code="already_closed")
+def close_step(campaign: Campaign, deliverable: Deliverable | str, *, actor: User,
+               details: dict[str, Any] | None = None) -> PhaseRecord:
+    """The host's act that closes a step (audited): from then on the step takes no work,
+    whatever the clock or any extension says."""
+    deliverable = Deliverable(deliverable)
+    campaign_state.require(Action.CLOSE_STEP, actor, campaign, step=deliverable)
+    if deliverable is Deliverable.VOTE:
+        raise Conflict(_l("Bình xét kết thúc khi mọi kết quả bỏ phiếu được công bố."),
+                       code="closed_by_publishing")
+    status = campaign_state.step(campaign, deliverable)
+    if status.settled:
+        raise Conflict(_l("Giai đoạn này đã được đóng."), code="already_closed")
+    if clock.today() < status.opens:
+        raise Conflict(_l("Giai đoạn “%(step)s” chưa mở (mở từ ngày %(date)s).",
+                          step=_l(deliverable.label), date=f"{status.opens:%d/%m/%Y}"),
+                       code="phase_not_open")
+    step = CLOSING_RECORD[deliverable]
     record = PhaseRecord(campaign_id=campaign.id, step=step, closed_at=clock.now(),
                          closed_by=actor.id, details=details or {})
-    db.session.add(record)
+    try:
+        with db.session.begin_nested():  # the unique (campaign, step): two clicks, one close
+            db.session.add(record)
+    except IntegrityError as exc:
+        raise Conflict(_l("Giai đoạn này đã được đóng."), code="already_closed") from exc
     audit.record(f"step.close.{step}", "campaign", f"{campaign.bloc.code}/{campaign.year}",
                  actor=actor, details=details or {})
-    db.session.commit()
     return record

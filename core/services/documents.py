@@ -15,9 +15,10 @@ from typing import Any
 
 from flask import render_template
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.domain import Deliverable, Role
+from core.domain.policy import HOST_ROLE
 from core.errors import NotFound
 from core.extensions import db
 from core.models import (
@@ -32,6 +33,7 @@ from core.models import (
 from core.services import (
     attachments,
     audit,
+    campaign_state,
     clock,
     deadlines,
     pdf,
@@ -40,7 +42,7 @@ from core.services import (
     scoring,
     voting,
 )
-from core.services.campaigns import calendar, members_by_role
+from core.services.campaigns import members_by_role
 from core.services.cycle import criteria_rows, member_unit
 
 
@@ -98,20 +100,10 @@ def catalogue(campaign: Campaign, *, actor: User) -> list[dict[str, Any]]:
 
 
 def is_final(campaign: Campaign, phase: str) -> bool:
-    """Whether the phase a document belongs to is closed."""
-    today = clock.today()
-    steps = deadlines.closed_steps(campaign)
-    if phase == "mid_year_report":
-        return deadlines.MID_YEAR_REVIEW in steps
-    if phase == "verification":
-        return deadlines.VERIFICATION in steps
-    if phase == "vote":
-        polls = voting.stored_polls(campaign)
-        expected = {p.code for p in voting.procedure(campaign).polls(voting.context(campaign))}
-        return bool(polls) and expected <= set(polls) and \
-            all(p.status == "published" for p in polls.values())
-    found = next(p for p in calendar(campaign) if p.deliverable == phase)
-    return today > deadlines.effective_due(found, None, deadlines.extensions(campaign))
+    """Whether the step a document belongs to is settled (the timeline's answer): closed by
+    its host's act or final. The clock alone never makes a document final: late work may
+    still be accepted."""
+    return campaign_state.step(campaign, phase).settled
 
 
 def _resolve(campaign: Campaign, name: str) -> tuple[DocumentKind, Unit | None]:
@@ -129,30 +121,34 @@ def get_pdf(campaign: Campaign, name: str, *, actor: User) -> tuple[bytes, bool]
     kind, unit = _resolve(campaign, name)
     if not is_final(campaign, kind.phase):
         return render(campaign, kind, unit, draft=True), False
-    stored = db.session.scalar(select(IssuedDocument).where(
-        IssuedDocument.campaign_id == campaign.id, IssuedDocument.name == name))
+    stored = _issued(campaign, name)
     if stored is not None:
         return attachments.storage_path(stored.sha256).read_bytes(), True
     data = render(campaign, kind, unit, draft=False)
     sha256 = hashlib.sha256(data).hexdigest()
+    # Wait for a concurrent request issuing it (PostgreSQL: the audit lock, held until that
+    # request commits), then serve the copy it stored, if any. This GET writes: the request's
+    # unit of work commits it.
+    audit.lock()
+    stored = _issued(campaign, name)
+    if stored is not None:
+        return attachments.storage_path(stored.sha256).read_bytes(), True
     attachments.write_blob(sha256, data)
     db.session.add(IssuedDocument(campaign_id=campaign.id, name=name, sha256=sha256,
                                   size=len(data), issued_at=clock.now(), issued_by=actor.id))
     audit.record("document.issue", "document", f"{campaign.bloc.code}/{campaign.year}/{name}",
                  actor=actor, details={"sha256": sha256, "size": len(data)})
-    try:
-        db.session.commit()
-    except IntegrityError:  # issued by a concurrent request a moment ago: serve that one
-        db.session.rollback()
-        stored = db.session.scalar(select(IssuedDocument).where(
-            IssuedDocument.campaign_id == campaign.id, IssuedDocument.name == name))
-        return attachments.storage_path(stored.sha256).read_bytes(), True
     return data, True
+
+
+def _issued(campaign: Campaign, name: str) -> IssuedDocument | None:
+    return db.session.scalar(select(IssuedDocument).where(
+        IssuedDocument.campaign_id == campaign.id, IssuedDocument.name == name))
 
 
 def render(campaign: Campaign, kind: DocumentKind, unit: Unit | None, *, draft: bool) -> bytes:
     context = BUILDERS[kind.name](campaign, unit)
-    template = campaign.snapshot.get("documents", {}).get(kind.name, kind.template)
+    template = campaign_state.plan(campaign).documents.get(kind.name, kind.template)
     html = render_template(template, **_common(campaign, kind, unit, draft), **context)
     return pdf.render(html)
 
@@ -163,11 +159,11 @@ def _common(campaign: Campaign, kind: DocumentKind, unit: Unit | None,
             draft: bool) -> dict[str, Any]:
     from flask import current_app
 
-    bloc = campaign.snapshot["bloc"]
-    leader = next((m.unit for m in campaign.memberships if m.role == "leader"), None)
-    deputy = next((m.unit for m in campaign.memberships if m.role == "deputy"), None)
-    issuing_unit = unit if kind.per_unit else (deputy if kind.name == "bao-cao-so-ket"
-                                               else leader)
+    plan = campaign_state.plan(campaign)
+    bloc = plan.bloc.to_dict()
+    # A bloc document is issued by the unit that hosts its step, as the plan says.
+    host_role = _host_role(campaign, kind.phase)
+    issuing_unit = unit if kind.per_unit else _member_in(campaign, host_role)
     if kind.per_unit:
         issuer = {"parent": "", "name": unit.name,
                   "abbreviation": unit.short_name.removeprefix("Sở ").replace(" ", "")}
@@ -175,7 +171,7 @@ def _common(campaign: Campaign, kind: DocumentKind, unit: Unit | None,
         recipients = [f"Khối trưởng {bloc['name']}", "Ban Thi đua – Khen thưởng tỉnh",
                       "Lưu: VT"]
     else:
-        role_title = "KHỐI PHÓ" if kind.name == "bao-cao-so-ket" else "KHỐI TRƯỞNG"
+        role_title = (host_role.label if host_role else Role.LEADER.label).upper()
         issuer = {"parent": issuing_unit.name if issuing_unit else "",
                   "name": bloc.get("issuer") or bloc["name"],
                   "abbreviation": bloc.get("abbreviation") or campaign.bloc.code.upper()}
@@ -195,6 +191,15 @@ def _common(campaign: Campaign, kind: DocumentKind, unit: Unit | None,
                 "number_type": kind.number_type},
         "place_date": place_date(current_app.config["THIDUA_PLACE"], clock.today()),
     }
+
+
+def _host_role(campaign: Campaign, step: str) -> Role | None:
+    """The member role that hosts a step (None when the board hosts it)."""
+    return HOST_ROLE[campaign_state.plan(campaign).host_of(step)]
+
+
+def _member_in(campaign: Campaign, role: Role | None) -> Unit | None:
+    return next((m.unit for m in campaign.memberships if role and m.role == role), None)
 
 
 def head_title(unit: Unit) -> str:
@@ -277,8 +282,8 @@ def _mid_year_summary(campaign: Campaign, unit: Unit | None) -> dict[str, Any]:
         rows.append({"unit": member, "submitted_at": report.submitted_at if submitted else None,
                      "late": report.late if report else False,
                      "average": round(sum(percents) / len(percents)) if percents else None})
-    record = deadlines.closed_steps(campaign).get(deadlines.MID_YEAR_REVIEW)
-    host = next((m.unit for m in campaign.memberships if m.role == "deputy"), None)
+    record = deadlines.closing_records(campaign).get(deadlines.MID_YEAR_REVIEW)
+    host = _member_in(campaign, _host_role(campaign, Deliverable.MID_YEAR_REPORT))
     return {"rows": rows, "meeting": record.details if record else None, "host": host}
 
 
@@ -294,7 +299,7 @@ def _self_score(campaign: Campaign, unit: Unit) -> dict[str, Any]:
                      "evidence": line.evidence if line else ""})
     self_total, _verified = scoring.totals(criteria_rows(campaign), lines)
     return {"rows": rows, "self_total": self_total,
-            "max_total": campaign.snapshot["max_total"]}
+            "max_total": campaign_state.plan(campaign).max_total}
 
 
 def _score_table(campaign: Campaign, unit: Unit | None) -> dict[str, Any]:

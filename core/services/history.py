@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import NotFound
 from core.extensions import db
 from core.models import Bloc, Campaign, Membership, Poll, PollOutcome, Unit, User
-from core.services import scoring
+from core.services import campaign_state, scoring
 
 
 def _outcomes(campaign_ids: list[int]) -> dict[int, list[tuple[Poll, PollOutcome]]]:
@@ -44,7 +44,7 @@ def bloc_history(bloc_code: str, *, actor: User) -> dict[str, Any]:
         years.append({
             "year": campaign.year, "status": campaign.status, "members": len(campaign.memberships),
             "leader": leader, "deputy": deputy, "plugin_version": campaign.plugin_version,
-            "max_total": campaign.snapshot["max_total"],
+            "max_total": float(campaign_state.plan(campaign).max_total),
             "ranking": [{"rank": r["rank"], "unit": r["unit"].code, "name": r["unit"].name,
                          "verified_total": float(r["verified_total"])} for r in table],
             "awards": awards,
@@ -70,7 +70,7 @@ def unit_history(unit_code: str, *, actor: User) -> dict[str, Any]:
                    if poll.elects and unit.code in o.result["elected"]]
         years.append({"year": campaign.year, "bloc": campaign.bloc.code,
                       "bloc_name": campaign.bloc.name,
-                      "max_total": campaign.snapshot["max_total"],
+                      "max_total": float(campaign_state.plan(campaign).max_total),
                       "verified_total": float(mine["verified_total"]) if mine else None,
                       "rank": mine["rank"] if mine else None, "of": len(table),
                       "awards": awards, "elected": elected})

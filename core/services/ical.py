@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.extensions import db
 from core.models import User
-from core.services import campaigns, clock, deadlines
+from core.services import campaign_state, campaigns, clock
 
 _SALT = "thidua-ical"
 
@@ -46,9 +46,9 @@ def build_feed(user: User) -> bytes:
         mine = campaigns.list_campaigns()
     stamp = clock.now()
     for campaign in mine:
-        granted = deadlines.extensions(campaign)
-        for phase in campaigns.calendar(campaign):
-            due = deadlines.effective_due(phase, user.unit_id, granted)
+        timeline = campaign_state.timeline(campaign)
+        for phase in timeline.plan.calendar:
+            due = timeline.due(phase, user.unit_id)
             event = Event()
             event.add("uid", f"{campaign.bloc.code}-{campaign.year}-{phase.code}@thidua")
             event.add("summary", f"{phase.title} — {campaign.bloc.name} {campaign.year}")

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.domain import FrozenPlan
 from core.errors import NotFound, PluginError
 from core.plugin_api import (
     CRITERION_KINDS,
@@ -49,24 +50,23 @@ class Plan:
     documents: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
+    def frozen(self, *, with_voting: bool = True) -> FrozenPlan:
+        """The plan as a campaign freezes it (revision 1); ``with_voting=False`` leaves the
+        procedure out (a plan being checked may have none, or a broken one)."""
+        return FrozenPlan(bloc=self.bloc, year=self.year, plugin=self.plugin,
+                          plugin_version=self.plugin_version, criteria=tuple(self.criteria),
+                          calendar=tuple(self.calendar),
+                          voting_name=self.voting.name if with_voting else "",
+                          voting_config=self.voting.config() if with_voting else {},
+                          voting_plugin=self.voting_plugin, documents=dict(self.documents))
+
     @property
     def max_total(self) -> Decimal:
-        return sum((points(c.max_points) for c in self.criteria if c.kind == "item"),
-                   Decimal(0))
+        return self.frozen(with_voting=False).max_total
 
     def snapshot(self) -> dict[str, Any]:
         """The JSON a campaign freezes."""
-        return {
-            "bloc": self.bloc.to_dict(),
-            "year": self.year,
-            "plugin": {"name": self.plugin, "version": self.plugin_version},
-            "criteria": [c.to_dict() for c in self.criteria],
-            "max_total": float(self.max_total),
-            "calendar": [p.to_dict() for p in self.calendar],
-            "voting": {"name": self.voting.name, "config": self.voting.config(),
-                       "plugin": self.voting_plugin},
-            "documents": dict(self.documents),
-        }
+        return self.frozen().to_snapshot()
 
 
 def criteria_problems(criteria: Any) -> list[str]:

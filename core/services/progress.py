@@ -9,12 +9,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.domain import Deliverable, StepState
 from core.extensions import db
 from core.models import Campaign, Membership, Registration, Report, Score, ScoreSheet, Unit
-from core.services import clock, deadlines
-from core.services.campaigns import calendar
+from core.services import campaign_state, clock, deadlines
 
-COLUMNS = ("registration", "mid_year_report", "year_end_report", "verification")
+COLUMNS = (Deliverable.REGISTRATION, Deliverable.MID_YEAR_REPORT, Deliverable.YEAR_END_REPORT,
+           Deliverable.VERIFICATION)
+# The steps a unit delivers itself (its "what is due" list).
+UNIT_WORK = (Deliverable.REGISTRATION, Deliverable.MID_YEAR_REPORT,
+             Deliverable.YEAR_END_REPORT)
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,12 @@ def status_grid(campaign: Campaign, today: date | None = None) -> dict[str, Any]
         .join(Score, Score.sheet_id == ScoreSheet.id)
         .where(ScoreSheet.campaign_id == campaign.id, Score.verified_score.is_not(None))
         .group_by(ScoreSheet.unit_id)).all())
-    granted = deadlines.extensions(campaign)
-    closed = deadlines.closed_steps(campaign)
-    phases = {p.deliverable: p for p in calendar(campaign) if p.deliverable}
+    timeline = campaign_state.timeline(campaign, today)
+    verification_settled = timeline.step(Deliverable.VERIFICATION).settled
+    closed = deadlines.closing_records(campaign)
 
     def work_cell(item, deliverable: str, unit_id: int) -> Cell:
-        phase = phases.get(deliverable)
-        due = deadlines.effective_due(phase, unit_id, granted) if phase else None
-        past = due is not None and today > due
+        past = timeline.step(deliverable, unit_id).past_due
         if item is None:
             return Cell("missing", overdue=past)
         if item.status == "submitted":
@@ -60,7 +62,7 @@ def status_grid(campaign: Campaign, today: date | None = None) -> dict[str, Any]
 
     rows = []
     for unit in units:
-        if deadlines.VERIFICATION in closed:
+        if verification_settled:
             verification = Cell("locked")
         elif verified_counts.get(unit.id):
             verification = Cell("verified")
@@ -91,17 +93,16 @@ def due_for_unit(campaign: Campaign, unit: Unit, today: date | None = None) -> l
     today = today or clock.today()
     grid_row = next((r for r in status_grid(campaign, today)["rows"] if r["unit"].id == unit.id),
                     None)
-    granted = deadlines.extensions(campaign)
+    timeline = campaign_state.timeline(campaign, today)
     owed = []
-    for phase in calendar(campaign):
-        if phase.deliverable not in ("registration", "mid_year_report", "year_end_report"):
+    for deliverable in UNIT_WORK:
+        status = timeline.step(deliverable, unit.id)
+        cell = grid_row["cells"][deliverable] if grid_row else Cell("missing")
+        if cell.status == "submitted" or status.state in (StepState.CLOSED_BY_CLOCK,
+                                                           StepState.CLOSED_BY_HOST,
+                                                           StepState.FINAL):
             continue
-        cell = grid_row["cells"][phase.deliverable] if grid_row else Cell("missing")
-        if cell.status == "submitted":
-            continue
-        due = deadlines.effective_due(phase, unit.id, granted)
-        if due < today and phase.late == "reject":
-            continue
-        owed.append({"phase": phase, "due": due, "status": cell.status,
-                     "days_left": (due - today).days, "open": phase.opens <= today})
+        owed.append({"phase": status.phase, "due": status.due, "status": cell.status,
+                     "days_left": (status.due - today).days, "open": status.accepting,
+                     "late": status.late})
     return sorted(owed, key=lambda o: o["due"])

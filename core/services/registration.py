@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.domain import Action
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, Registration, RegistrationItem, Unit, User
-from core.services import audit, clock, deadlines, permissions
+from core.services import audit, campaign_state, clock, deadlines, permissions
 from core.services.cycle import check_version, leaves, member_unit, raise_if, text_field
 
 
@@ -104,15 +105,13 @@ def save(campaign: Campaign, unit_code: str, items: Any, *, submit: bool, actor:
     audit.record("registration.submit" if submit else "registration.save", "registration",
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
                  details={"items": len(parsed), "late": timing.late if submit else None})
-    db.session.commit()
     return registration
 
 
 def return_for_correction(campaign: Campaign, unit_code: str, reason: Any, *,
                           actor: User) -> Registration:
     """The leader returns a submitted registration to its unit, with a reason."""
-    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
-                        "Chỉ Khối trưởng được trả lại bản đăng ký.")
+    campaign_state.require(Action.RETURN_REGISTRATION, actor, campaign)
     unit = member_unit(campaign, unit_code)
     errors: dict[str, list[str]] = {}
     text = text_field(reason, "reason", errors, max_length=2000)
@@ -129,7 +128,6 @@ def return_for_correction(campaign: Campaign, unit_code: str, reason: Any, *,
     audit.record("registration.return", "registration",
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
                  details={"reason": text})
-    db.session.commit()
     return registration
 
 

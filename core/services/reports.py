@@ -8,13 +8,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.domain import Action, Deliverable, ReportKind
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import REPORT_KINDS, Attachment, Campaign, Report, ReportProgress, Unit, User
-from core.services import attachments, audit, clock, deadlines, permissions, registration
+from core.services import (
+    attachments,
+    audit,
+    campaign_state,
+    clock,
+    deadlines,
+    permissions,
+    registration,
+    scoring,
+)
 from core.services.cycle import check_version, member_unit, raise_if, text_field
 
-DELIVERABLE = {"mid_year": "mid_year_report", "year_end": "year_end_report"}
+DELIVERABLE = {kind.value: kind.deliverable.value for kind in ReportKind}
 
 
 def _kind(kind: str) -> str:
@@ -57,9 +67,6 @@ def _editable(campaign: Campaign, unit: Unit, kind: str, actor: User,
         raise Conflict("Báo cáo đã gửi; không sửa được.", code="already_submitted")
     if report is not None:
         check_version(report.version, version)
-    if kind == "mid_year":
-        deadlines.require_step_open(campaign, deadlines.MID_YEAR_REVIEW,
-                                    "Khối phó đã kết thúc sơ kết 6 tháng; không nhận báo cáo.")
     timing = deadlines.check_window(campaign, DELIVERABLE[kind], unit.id)
     return report, timing
 
@@ -118,8 +125,6 @@ def save(campaign: Campaign, unit_code: str, kind: str, body: Any, progress: Any
             raise ValidationFailed("Cần nhập nội dung báo cáo trước khi gửi.",
                                    code="incomplete", fields={"body": ["Bắt buộc khi gửi."]})
         if kind == "year_end":
-            from core.services import scoring
-
             scoring.require_complete_self_scores(campaign, unit)
 
     if report is None:
@@ -140,7 +145,6 @@ def save(campaign: Campaign, unit_code: str, kind: str, body: Any, progress: Any
     audit.record(f"report.{kind}.{'submit' if submit else 'save'}", "report",
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
                  details={"progress": len(entries), "late": timing.late if submit else None})
-    db.session.commit()
     return report
 
 
@@ -160,7 +164,6 @@ def attach(campaign: Campaign, unit_code: str, kind: str, data: bytes, name: str
     audit.record("report.attach", "report",
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
                  details={"attachment": file_id, "sha256": sha256, "size": len(data)})
-    db.session.commit()
     return attachment
 
 
@@ -179,11 +182,11 @@ def attachment_for_download(campaign: Campaign, unit_code: str, kind: str, attac
 
 def close_mid_year_review(campaign: Campaign, meeting_date: Any, place: Any, conclusions: Any,
                           *, actor: User) -> None:
-    """The deputy records the review meeting and closes the mid-year phase."""
+    """The review's host (the deputy in most plans) records the meeting and closes the
+    mid-year step."""
     from datetime import date
 
-    permissions.require(permissions.campaign_role(actor, campaign) == "deputy",
-                        "Chỉ Khối phó (đơn vị chủ trì sơ kết) được kết thúc sơ kết.")
+    campaign_state.require(Action.CLOSE_STEP, actor, campaign, step=Deliverable.MID_YEAR_REPORT)
     errors: dict[str, list[str]] = {}
     try:
         held_on = date.fromisoformat(str(meeting_date))
@@ -197,7 +200,7 @@ def close_mid_year_review(campaign: Campaign, meeting_date: Any, place: Any, con
     if not summary and "conclusions" not in errors:
         errors["conclusions"] = ["Bắt buộc."]
     raise_if(errors)
-    deadlines.close_step(campaign, deadlines.MID_YEAR_REVIEW, actor=actor, details={
+    deadlines.close_step(campaign, Deliverable.MID_YEAR_REPORT, actor=actor, details={
         "date": held_on.isoformat(), "place": where, "conclusions": summary})
 
 

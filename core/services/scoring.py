@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.domain import Action, Deliverable
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, CriterionRow, Membership, Report, Score, ScoreSheet, Unit, User
-from core.services import audit, clock, deadlines, permissions
+from core.services import audit, campaign_state, clock, deadlines, permissions
 from core.services.cycle import (
     check_version,
     criteria_rows,
@@ -88,7 +89,7 @@ def save_self_scores(campaign: Campaign, unit_code: str, items: Any, *, actor: U
     if _year_end_submitted(campaign, unit):
         raise Conflict("Báo cáo tổng kết đã gửi; bảng tự chấm điểm không sửa được nữa.",
                        code="already_submitted")
-    deadlines.check_window(campaign, "year_end_report", unit.id)
+    deadlines.check_window(campaign, Deliverable.YEAR_END_REPORT, unit.id)
     rows = {r.code: r for r in criteria_rows(campaign) if not r.is_group}
     errors: dict[str, list[str]] = {}
     parsed: dict[str, tuple[Decimal | None, str]] = {}
@@ -130,7 +131,6 @@ def save_self_scores(campaign: Campaign, unit_code: str, items: Any, *, actor: U
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
                  details={code: str(s) if s is not None else None
                           for code, (s, _e) in parsed.items()})
-    db.session.commit()
     return sheet
 
 
@@ -148,15 +148,14 @@ def require_complete_self_scores(campaign: Campaign, unit: Unit) -> None:
 
 def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
            version: Any = None) -> ScoreSheet:
-    """Verified scores: leader or deputy for the unit's lines, the board for its own lines."""
+    """Verified scores: the verification's host (and who assists it) for the unit's lines,
+    the board for its own lines (the policy table)."""
     unit = member_unit(campaign, unit_code)
-    leadership = permissions.is_leadership(actor, campaign)
-    board = permissions.is_board(actor)
-    permissions.require(leadership or board,
-                        "Chỉ Khối trưởng, Khối phó hoặc Ban Thi đua – Khen thưởng được thẩm định.")
-    deadlines.require_step_open(campaign, deadlines.VERIFICATION,
-                                "Khối trưởng đã khóa kết quả thẩm định; không sửa được nữa.")
-    deadlines.check_window(campaign, "verification", None)
+    leadership = campaign_state.allowed(Action.VERIFY_SCORES, actor, campaign)
+    board = campaign_state.allowed(Action.SCORE_BOARD_LINES, actor, campaign)
+    if not board:
+        campaign_state.require(Action.VERIFY_SCORES, actor, campaign)
+    deadlines.check_window(campaign, Deliverable.VERIFICATION, None)
     rows = {r.code: r for r in criteria_rows(campaign) if not r.is_group}
     sheet = sheet_of(campaign, unit)
     current = {s.criterion.code: s for s in sheet.scores} if sheet else {}
@@ -171,9 +170,8 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
             continue
         if row.scorer == "board":
             permissions.require(board, f"Tiêu chí {code} do Ban Thi đua – Khen thưởng tỉnh chấm.")
-        else:
-            permissions.require(leadership,
-                                f"Tiêu chí {code} do Khối trưởng hoặc Khối phó thẩm định.")
+        elif not leadership:
+            campaign_state.require(Action.VERIFY_SCORES, actor, campaign)
         if code in parsed:
             errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
             continue
@@ -204,14 +202,12 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
                  f"{campaign.bloc.code}/{campaign.year}/{unit.code}", actor=actor,
                  details={code: {"score": str(s) if s is not None else None, "reason": r}
                           for code, (s, r) in parsed.items()})
-    db.session.commit()
     return sheet
 
 
 def lock_verification(campaign: Campaign, *, actor: User) -> None:
-    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
-                        "Chỉ Khối trưởng được khóa kết quả thẩm định.")
-    deadlines.close_step(campaign, deadlines.VERIFICATION, actor=actor)
+    """The verification's host closes it: scores are final, the earlier steps too."""
+    deadlines.close_step(campaign, Deliverable.VERIFICATION, actor=actor)
 
 
 # -- totals and ranking ------------------------------------------------------------------

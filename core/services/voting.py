@@ -20,11 +20,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from core.domain import Action, Deliverable, StepState
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import (
     Ballot,
-    Bloc,
     Campaign,
     Membership,
     Poll,
@@ -33,16 +33,32 @@ from core.models import (
     User,
     VoterRoll,
 )
-from core.services import audit, clock, deadlines, permissions, scoring
-from core.voting import PollContext, PollSpec, VotingProcedure, procedure_from_snapshot
-
-STATUS_TITLES = {"draft": "Chưa mở", "open": "Đang bỏ phiếu", "closed": "Đã kết thúc, chờ công bố",
-                 "published": "Đã công bố"}
+from core.services import audit, campaign_state, clock, deadlines, permissions, scoring
+from core.services.cycle import raise_if, text_field
+from core.voting import PollContext, PollSpec, ProcedureUnavailable, VotingProcedure
 
 
 def procedure(campaign: Campaign) -> VotingProcedure:
-    voting = campaign.snapshot["voting"]
-    return procedure_from_snapshot(voting["name"], voting["config"])
+    """The campaign's procedure, rebuilt from its snapshot. When its class is not installed
+    any more, 409 ``read_only``: nothing is opened, cast or counted, while the stored polls,
+    results and receipts stay readable."""
+    return campaign_state.procedure(campaign)
+
+
+def available_procedure(campaign: Campaign) -> VotingProcedure | None:
+    """The campaign's procedure, or None when its class is not installed (read-only)."""
+    try:
+        return campaign_state.plan(campaign).procedure()
+    except ProcedureUnavailable:
+        return None
+
+
+def read_only(campaign: Campaign) -> str | None:
+    """The stored procedure's name when its class is not installed (the vote is read-only),
+    else None."""
+    if available_procedure(campaign) is not None:
+        return None
+    return campaign_state.plan(campaign).voting_name
 
 
 def context(campaign: Campaign, members: list[str] | None = None) -> PollContext:
@@ -99,7 +115,9 @@ def list_polls(campaign: Campaign, *, actor: User) -> list[PollView]:
     permissions.require(permissions.can_read_work(actor, campaign))
     stored = stored_polls(campaign)
     views = []
-    for spec in procedure(campaign).polls(context(campaign)):
+    found = available_procedure(campaign)
+    # Read-only (procedure gone): the stored polls only, never a draft it would have opened.
+    for spec in found.polls(context(campaign)) if found is not None else []:
         poll = stored.pop(spec.code, None)
         views.append(PollView(spec_of(poll), poll.status, poll) if poll
                      else PollView(spec, "draft"))
@@ -115,19 +133,18 @@ def get_view(campaign: Campaign, code: str, *, actor: User) -> PollView:
 
 
 def can_run_polls(campaign: Campaign, user: User | None) -> bool:
-    """Opening, closing and publishing polls: the leader or the provincial board."""
-    return permissions.campaign_role(user, campaign) == "leader" or permissions.is_board(user)
+    """Opening, closing and publishing polls: the vote's host or the provincial board."""
+    return campaign_state.allowed(Action.RUN_POLLS, user, campaign)
 
 
 def _require_host(campaign: Campaign, actor: User) -> None:
-    permissions.require(can_run_polls(campaign, actor),
-                        "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ phiếu.")
+    campaign_state.require(Action.RUN_POLLS, actor, campaign)
 
 
 def _vote_phase_started(campaign: Campaign) -> None:
-    phase = deadlines.phase_for(campaign, "vote")
-    if clock.today() < phase.opens:
-        raise Conflict(f"Chưa đến thời gian bình xét (từ ngày {phase.opens:%d/%m/%Y}).",
+    status = campaign_state.step(campaign, Deliverable.VOTE)
+    if status.state is StepState.NOT_OPEN:
+        raise Conflict(f"Chưa đến thời gian bình xét (từ ngày {status.opens:%d/%m/%Y}).",
                        code="phase_not_open")
 
 
@@ -140,6 +157,7 @@ def roster_hash(campaign: Campaign, code: str, members: list[str]) -> str:
 def open_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     """Freeze the candidates and the voter roll (member units) and open the poll."""
     _require_host(campaign, actor)
+    procedure(campaign)  # 409 read_only: no poll is opened without its procedure
     view = get_view(campaign, code, actor=actor)
     if view.status != "draft":
         raise Conflict("Cuộc bỏ phiếu này đã được mở.", code="poll_already_opened")
@@ -163,7 +181,6 @@ def open_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     audit.record("poll.open", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
                  actor=actor, details={"roster_hash": poll.roster_hash,
                                        "candidates": poll.candidates, "eligible": len(members)})
-    db.session.commit()
     return poll
 
 
@@ -192,8 +209,7 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
                                 VoterRoll.unit_id == actor.unit_id,
                                 VoterRoll.voted_on.is_(None))
         .values(voted_on=clock.today()))
-    if marked.rowcount != 1:
-        db.session.rollback()
+    if marked.rowcount != 1:  # another transaction marked the roll first; the caller rolls back
         raise Conflict("Đơn vị của bạn đã bỏ phiếu trong cuộc bỏ phiếu này.",
                        code="already_voted")
     receipt = secrets.token_hex(10).upper()
@@ -202,7 +218,6 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
                           receipt_hash=hashlib.sha256(receipt.encode()).hexdigest()))
     audit.record("ballot.cast", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
                  actor=actor, details={"unit": voter_code})
-    db.session.commit()
     return receipt
 
 
@@ -226,6 +241,10 @@ def voter_refusal(poll: Poll | None, user: User) -> DomainError | None:
     if poll.status != "open":
         return Conflict(_("Cuộc bỏ phiếu không mở (chưa mở hoặc đã kết thúc)."),
                         code="poll_not_open")
+    try:
+        procedure(poll.campaign)
+    except Conflict as read_only:  # the procedure is gone: no ballot can be checked
+        return read_only
     return None
 
 
@@ -269,7 +288,6 @@ def close_poll(campaign: Campaign, code: str, *, actor: User) -> PollOutcome:
                  actor=actor, details={"voted": result.voted, "valid": result.valid,
                                        "elected": list(result.elected),
                                        "runoff": list(result.runoff)})
-    db.session.commit()
     return outcome
 
 
@@ -282,7 +300,6 @@ def publish_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     poll.status, poll.published_at = "published", clock.now()
     audit.record("poll.publish", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
                  actor=actor)
-    db.session.commit()
     return poll
 
 
@@ -293,8 +310,7 @@ def outcome(campaign: Campaign, code: str, *, actor: User) -> tuple[Poll, PollOu
     poll = _stored(campaign, code)
     if poll.status == "open":
         raise Conflict("Cuộc bỏ phiếu chưa kết thúc; chưa có kết quả.", code="poll_not_closed")
-    insider = (permissions.is_leadership(actor, campaign) or permissions.is_board(actor)
-               or permissions.is_admin(actor))
+    insider = campaign_state.allowed(Action.SEE_UNPUBLISHED_RESULTS, actor, campaign)
     if poll.status == "closed" and not insider:
         raise Forbidden("Kết quả chưa được công bố.")
     found = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == poll.id))
@@ -333,24 +349,6 @@ def has_voted(poll: Poll, unit_id: int | None) -> bool:
         VoterRoll.voted_on.is_not(None))))
 
 
-def elected_leadership(bloc_code: str, year: int) -> dict[str, str]:
-    """Next year's leader and deputy as elected in ``year``'s published polls (run-offs
-    included): {"leader": unit code, "deputy": unit code} for those decided."""
-    campaign = db.session.scalar(select(Campaign).join(Bloc).where(
-        Bloc.code == bloc_code, Campaign.year == year))
-    if campaign is None:
-        return {}
-    found: dict[str, str] = {}
-    rows = db.session.execute(
-        select(Poll.elects, PollOutcome.result).join(PollOutcome, PollOutcome.poll_id == Poll.id)
-        .where(Poll.campaign_id == campaign.id, Poll.status == "published",
-               Poll.elects.is_not(None)).order_by(Poll.id)).all()
-    for elects, result in rows:
-        if result.get("elected"):
-            found[elects] = result["elected"][0]
-    return found
-
-
 COUNCIL_MEETING = "council_meeting"
 
 
@@ -360,10 +358,8 @@ def record_meeting(campaign: Campaign, details: Any, *, actor: User) -> dict[str
     from datetime import datetime
 
     from core.models import PhaseRecord
-    from core.services.cycle import raise_if, text_field
 
-    permissions.require(permissions.campaign_role(actor, campaign) == "leader",
-                        "Chỉ Khối trưởng ghi thông tin cuộc họp bình xét.")
+    campaign_state.require(Action.RECORD_MEETING, actor, campaign)
     if not isinstance(details, dict):
         raise ValidationFailed("Dữ liệu không hợp lệ.", fields={"meeting": ["Đối tượng JSON."]})
     errors: dict[str, list[str]] = {}
@@ -394,7 +390,6 @@ def record_meeting(campaign: Campaign, details: Any, *, actor: User) -> dict[str
         existing.details, existing.closed_at, existing.closed_by = record, clock.now(), actor.id
     audit.record("council.meeting", "campaign", f"{campaign.bloc.code}/{campaign.year}",
                  actor=actor, details=record)
-    db.session.commit()
     return record
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
@@ -14,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from core.domain import format_points
 from core.errors import DomainError
 from core.extensions import db, login_manager
 from core.models import User
@@ -47,16 +47,6 @@ def format_date(value: date | datetime | str | None) -> str:
 def format_datetime(value: datetime | None) -> str:
     """hh:mm dd/mm/yyyy in Asia/Ho_Chi_Minh."""
     return clock.local(value).strftime("%H:%M %d/%m/%Y") if value else ""
-
-
-def format_points(value: Any) -> str:
-    """Points with a decimal comma and no trailing zeros: 5, 2,5."""
-    if value is None or value == "":
-        return ""
-    number = Decimal(str(value))
-    if number == number.to_integral_value():
-        return str(int(number))
-    return f"{number.normalize():f}".replace(".", ",")
 
 
 def current_language() -> str:

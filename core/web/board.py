@@ -17,30 +17,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core.domain import CampaignStatus, Deliverable, PollStatus, valid_year
 from core.extensions import db
 from core.models import Campaign
 from core.services import accounts, board, clock, permissions
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
-STEP_LABELS: dict[str, Any] = {
-    "registration": _l("Đăng ký"),
-    "mid_year_report": _l("Sơ kết"),
-    "year_end_report": _l("Tổng kết"),
-}
-CAMPAIGN_STATUS: dict[str, Any] = {
-    "open": _l("Đang diễn ra"),
-    "closed": _l("Đã kết thúc"),
-    "archived": _l("Đã lưu trữ"),
-}
-POLL_STATUS: dict[str, Any] = {
-    "draft": _l("Chưa mở"),
-    "open": _l("Đang bỏ phiếu"),
-    "closed": _l("Đã kết thúc, chờ công bố"),
-    "published": _l("Đã công bố"),
-}
+STEP_LABELS = {d.value: _l(d.short) for d in (Deliverable.REGISTRATION,
+                                               Deliverable.MID_YEAR_REPORT,
+                                               Deliverable.YEAR_END_REPORT)}
+CAMPAIGN_STATUS = {s.value: _l(s.label) for s in CampaignStatus}
+POLL_STATUS = {s.value: _l(s.label) for s in PollStatus}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @bp.before_request
@@ -72,7 +61,7 @@ def _years(shown: int) -> list[int]:
 
 def _year_from_query() -> int | None:
     raw = (request.args.get("year") or "").strip()
-    if raw.isascii() and raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
+    if raw.isascii() and raw.isdigit() and valid_year(int(raw)):
         return int(raw)
     return None
 
@@ -85,7 +74,7 @@ def index():
 
 @bp.get("/<int:year>")
 def dashboard(year: int):
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if not valid_year(year):
         abort(404)
     data = board.dashboard(year, actor=current_user)
     names = {u.code: u.name for u in accounts.list_units()}

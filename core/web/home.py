@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from core.services import campaigns, clock, permissions
+from core.services import campaign_state, campaigns, clock, permissions
 
 bp = Blueprint("home", __name__)
 
@@ -25,13 +25,15 @@ def index():
         scope = "none"
     rows = []
     for campaign in shown:
-        upcoming = campaigns.next_phase(campaign, today)
+        timeline = campaign_state.timeline(campaign, today)
+        upcoming = timeline.next_phase()
+        step = timeline.phase_status(upcoming, current_user.unit_id) if upcoming else None
         rows.append({
             "campaign": campaign,
-            "role": next((m.role for m in campaign.memberships
-                          if m.unit_id == current_user.unit_id), None),
-            "current": campaigns.current_phases(campaign, today),
+            "role": campaign_state.role_of(current_user, campaign),
+            "current": timeline.current_phases(),
             "next": upcoming,
-            "days_left": (upcoming.due - today).days if upcoming else None,
+            "due": step.due if step else None,
+            "days_left": (step.due - today).days if step else None,
         })
     return render_template("home/index.html", rows=rows, scope=scope)
