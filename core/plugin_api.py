@@ -1,8 +1,20 @@
-"""The public plugin API: the hook marker and the data types plugins return.
+"""The plugin contract, in one file: what a bloc plugin may implement and what it returns.
 
-A bloc plugin imports only this module and :mod:`core.voting`. Every type here is a frozen
-dataclass that converts to and from plain JSON, because a campaign stores what its plugin
-answered as a snapshot and never asks the plugin again.
+A bloc plugin imports only this module and :mod:`core.voting` (reusable procedures built on
+the types below). It contains:
+
+1. the markers: ``hookimpl`` for plugins, ``hookspec`` for the specifications below;
+2. the data types the hooks return — frozen dataclasses that convert to and from plain JSON,
+   because a campaign stores what its plugins answered as a snapshot and never asks them
+   again: :class:`BlocInfo`, :class:`Criterion`, :class:`Phase`;
+3. the :class:`VotingProcedure` protocol, with the types it uses (:class:`PollContext`,
+   :class:`PollSpec`, :class:`PollResult`, :class:`BallotRejected`,
+   :class:`ProcedureDescription`);
+4. the hook specifications, each with a one-line docstring (``core/hookspecs.py`` only hands
+   them to pluggy).
+
+Hooks are called with keyword arguments; an implementation takes only those it needs. Hooks
+are added, never changed: a plugin written for an older core keeps working.
 """
 
 from __future__ import annotations
@@ -10,13 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import pluggy
+
+from core.errors import ValidationFailed
 
 PROJECT_NAME = "thidua"
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 CriterionKind = Literal["item", "bonus", "deduction"]
 PhaseHost = Literal["leader", "deputy", "board", "members"]
@@ -42,6 +57,8 @@ def points(value: Any) -> Decimal:
 def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
+
+# -- the plan: bloc, criteria, calendar ---------------------------------------------------
 
 @dataclass(frozen=True)
 class BlocInfo:
@@ -145,18 +162,175 @@ class Phase:
 
 @dataclass(frozen=True)
 class DocumentTemplate:
-    """A document a plugin adds or overrides: template path and optional title."""
+    """Not used by the core: ``thidua_document_templates`` answers a plain
+    ``{document name: template path}``. Kept so that a plugin importing it still loads."""
 
     template: str
     title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# -- the vote: what a voting procedure receives and returns -------------------------------
+
+class BallotRejected(ValidationFailed):
+    """A ballot does not satisfy the poll's rules; nothing is stored."""
+
+    code = "ballot_rejected"
+
+
+@dataclass(frozen=True)
+class PollContext:
+    """What a procedure may know about a campaign when it builds polls or tallies them.
+
+    ``members`` are unit codes of the frozen roll; ``ranking`` lists unit codes by verified
+    total, best first; ``scores`` maps unit code to verified total."""
+
+    members: tuple[str, ...]
+    ranking: tuple[str, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    """A question put to the council: candidates and how many may be chosen."""
+
+    code: str
+    title: str
+    method: str
+    seats: int
+    min_choices: int
+    max_choices: int
+    candidates: tuple[str, ...]
+    elects: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "title": self.title, "method": self.method,
+            "seats": self.seats, "min_choices": self.min_choices,
+            "max_choices": self.max_choices, "candidates": list(self.candidates),
+            "elects": self.elects,
+        }
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """A stored tally: counts per candidate, the base, quorum, who is elected and why."""
+
+    eligible: int
+    voted: int
+    valid: int
+    invalid: int
+    quorum_met: bool
+    counts: tuple[dict[str, Any], ...]
+    elected: tuple[str, ...]
+    explanation: tuple[str, ...] = ()
+    runoff: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible, "voted": self.voted, "valid": self.valid,
+            "invalid": self.invalid, "quorum_met": self.quorum_met,
+            "counts": [dict(c) for c in self.counts], "elected": list(self.elected),
+            "explanation": list(self.explanation), "runoff": list(self.runoff),
+        }
+
+
+@dataclass(frozen=True)
+class PollDescription:
+    """One poll in plain words: how to fill the ballot, the seats and who may be chosen."""
+
+    title: str
+    choose: str  # e.g. "Chọn từ 1 đến 2 đơn vị"
+    seats: int
+    candidates: str  # e.g. "Tất cả đơn vị thành viên"
+
+
+@dataclass(frozen=True)
+class ProcedureDescription:
+    """A procedure's rules as the campaign page shows them: full sentences in the user's
+    language (quorum, threshold, self-vote, ties), its polls and the plugin's notes."""
+
+    rules: tuple[str, ...]
+    polls: tuple[PollDescription, ...] = ()
+    notes: str = ""
+
+
+@runtime_checkable
+class VotingProcedure(Protocol):
+    """What the core needs of a voting procedure (``thidua_voting_procedure`` returns one).
+
+    The class is registered with ``core.voting.register_procedure`` under its ``name``; the
+    core stores ``name`` and ``config()`` in the campaign's snapshot and from then on rebuilds
+    the procedure with ``from_config`` — never from the plugin. Implementations are pure: no
+    database, no clock. ``problems()`` (optional) returns plan problems in Vietnamese."""
+
+    name: str  # unique, stable across versions: stored in every snapshot
+
+    def config(self) -> dict[str, Any]:
+        """The parameters as plain JSON (frozen in the snapshot)."""
+        ...
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> VotingProcedure:
+        """The procedure rebuilt from what ``config()`` returned."""
+        ...
+
+    def polls(self, ctx: PollContext) -> list[PollSpec]:
+        """The polls to open for this council (candidates, seats, choices allowed)."""
+        ...
+
+    def check_ballot(self, poll: PollSpec, voter: str, choices: list[str]) -> None:
+        """Raise :class:`BallotRejected` (in Vietnamese) for a ballot the rules refuse."""
+        ...
+
+    def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
+        """Count a closed poll's ballots (stored once, never recomputed)."""
+        ...
+
+    def describe(self, ctx: PollContext) -> ProcedureDescription:
+        """The rules in full sentences, in the user's language, for a council of ``ctx.members``."""
+        ...
+
+
+# -- the hooks ----------------------------------------------------------------------------
+
+@hookspec
+def thidua_register_blocs() -> list[BlocInfo]:
+    """Return the blocs this plugin supplies (code, name, description, years with a plan)."""
+
+
+@hookspec(firstresult=True)
+def thidua_criteria(bloc: str, year: int) -> list[Criterion] | None:
+    """Return the criteria tree (groups, items, bonus and deduction lines) for a bloc's year, or None."""
+
+
+@hookspec(firstresult=True)
+def thidua_phase_calendar(bloc: str, year: int) -> list[Phase] | None:
+    """Return the ordered phases of a bloc's year (opens, last day on time, host, deliverable), or None."""
+
+
+@hookspec(firstresult=True)
+def thidua_voting_procedure(bloc: str, year: int) -> VotingProcedure | None:
+    """Return the VotingProcedure (from core.voting) the bloc's council uses that year, or None."""
+
+
+@hookspec
+def thidua_document_templates(bloc: str, year: int) -> dict[str, str]:
+    """Return {document name: template path} to override or add official documents."""
+
+
 __all__ = [
+    "BallotRejected",
     "BlocInfo",
     "Criterion",
     "DocumentTemplate",
     "Phase",
+    "PollContext",
+    "PollDescription",
+    "PollResult",
+    "PollSpec",
+    "ProcedureDescription",
+    "VotingProcedure",
     "hookimpl",
     "points",
     "CRITERION_KINDS",

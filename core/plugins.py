@@ -4,15 +4,30 @@ Discovery, in order: every package under the plugins folder (``plugins/`` by def
 reinstall needed), then the ``thidua.plugins`` entry-point group. ``THIDUA_DISABLED_PLUGINS``
 blocks plugins by name. A plugin that fails to import, or implements a hook that does not
 exist (``check_pending``), stops start-up with a message naming it.
+
+Hooks are called through pluggy (``pm.hook.<name>(**kwargs)``), so ``firstresult``,
+``tryfirst``/``trylast`` and ``wrapper=True`` behave exactly as pluggy documents them.
+Pluggy does not report which implementation gave an answer or raised (pytest-dev/pluggy#235,
+#485), yet the core must say it: the snapshot records the plugin that gave the voting
+procedure, and the plugins page marks a failing plugin with the hook that failed. So each
+plugin is registered through a namespace of forwarders (:func:`_attributed`): for every hook
+implementation of the plugin, a function with the same signature and the same hookimpl
+options that calls it and notes, for the call in progress, what it returned or raised —
+changing nothing of either. Pluggy still orders and calls everything.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
+import inspect
 import sys
 import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +55,113 @@ class PluginRecord:
     blocs: list[BlocInfo] = field(default_factory=list)
 
     def hooks(self, pm: pluggy.PluginManager) -> list[str]:
-        if self.module is None or pm.get_plugin(self.name) is None:
+        registered = pm.get_plugin(self.name)
+        if self.module is None or registered is None:
             return []
-        return sorted(caller.name for caller in pm.get_hookcallers(self.module) or [])
+        return sorted(caller.name for caller in pm.get_hookcallers(registered) or [])
+
+
+# -- which plugin answered ---------------------------------------------------------------
+
+@dataclass
+class _Note:
+    """What one hook implementation returned (not None) or raised, during one hook call."""
+
+    plugin: str
+    value: Any = None
+    error: BaseException | None = None
+
+
+_NOTES: ContextVar[list[_Note] | None] = ContextVar("thidua_hook_notes", default=None)
+
+
+def _note(plugin: str, value: Any = None, error: BaseException | None = None) -> None:
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(_Note(plugin, value, error))
+
+
+@contextmanager
+def _noting() -> Iterator[list[_Note]]:
+    """Collect the notes of the hook calls made inside the block."""
+    notes: list[_Note] = []
+    token = _NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _NOTES.reset(token)
+
+
+def _forwarder(plugin: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A function pluggy sees as the implementation: same signature (``__wrapped__``), same
+    kind (a generator function for a wrapper), same result, same exceptions."""
+    if inspect.isgeneratorfunction(function):  # wrapper=True (or an old-style hookwrapper)
+        @functools.wraps(function)
+        def forward_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                value = yield from function(*args, **kwargs)
+            except Exception as exc:
+                _note(plugin, error=exc)
+                raise
+            if value is not None:
+                _note(plugin, value=value)
+            return value
+
+        return forward_wrapper
+
+    @functools.wraps(function)
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        try:
+            value = function(*args, **kwargs)
+        except Exception as exc:
+            _note(plugin, error=exc)
+            raise
+        if value is not None:
+            _note(plugin, value=value)
+        return value
+
+    return forward
+
+
+class _Forwarders:
+    """What pluggy registers for one plugin (compared and hashed by identity)."""
+
+    def __init__(self, name: str) -> None:
+        self._thidua_name = name
+
+    def __repr__(self) -> str:
+        return f"<plugin {self._thidua_name!r}>"
+
+
+def _attributed(pm: pluggy.PluginManager, plugin: Any, name: str) -> _Forwarders:
+    """The object registered in pluggy for ``plugin``: a forwarder, with the plugin's own
+    hookimpl options, for each of its hook implementations (found as pluggy finds them)."""
+    forwarders = _Forwarders(name)
+    for attribute in dir(plugin):
+        opts = pm.parse_hookimpl_opts(plugin, attribute)
+        if opts is None:
+            continue
+        forwarder = _forwarder(name, getattr(plugin, attribute))
+        setattr(forwarder, f"{PROJECT_NAME}_impl", dict(opts))
+        setattr(forwarders, attribute, forwarder)
+    return forwarders
+
+
+def _answerer(notes: list[_Note], answer: Any) -> str | None:
+    """The plugin whose implementation returned ``answer`` first (a wrapper that replaced
+    the answer is the one that returned it)."""
+    return next((n.plugin for n in notes if n.value is answer), None)
+
+
+class _HookFailed(Exception):
+    def __init__(self, hook: str, plugin: str | None, error: Exception) -> None:
+        super().__init__(f"{hook}: {type(error).__name__}: {error}")
+        self.hook, self.plugin, self.error = hook, plugin, error
+
+    def plugin_error(self) -> PluginError:
+        who = f"Plugin '{self.plugin}'" if self.plugin else "Một plugin"
+        return PluginError(f"{who} gặp lỗi khi trả lời {self.hook}: "
+                           f"{type(self.error).__name__}: {self.error}")
 
 
 def _import_from_directory(directory: Path, name: str) -> types.ModuleType:
@@ -78,7 +197,7 @@ class PluginHost:
             self.records[name] = record
             return record
         try:
-            self.pm.register(module, name=name)
+            self.pm.register(_attributed(self.pm, module, name), name=name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"Plugin '{name}' ({source}) is invalid: {exc}") from exc
         except ValueError as exc:  # pluggy: the name or the object is already registered
@@ -136,58 +255,80 @@ class PluginHost:
                               f"(misspelled?): {exc}") from exc
 
     # -- asking -----------------------------------------------------------------------
-    def first_answer(self, hook_name: str, **kwargs: Any) -> tuple[Any, str | None]:
-        """Call a firstresult hook in pluggy's order and say which plugin answered."""
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
-            args = {name: kwargs[name] for name in impl.argnames}
+    def _call(self, hook_name: str, caller: pluggy.HookCaller,
+              kwargs: dict[str, Any]) -> tuple[Any, list[_Note]]:
+        """One pluggy call, with the notes of who answered; ``_HookFailed`` names who raised."""
+        with _noting() as notes:
             try:
-                result = impl.function(**args)
+                return caller(**kwargs), notes
             except Exception as exc:
-                self.mark_failed(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
-                raise PluginError(
-                    f"Plugin '{impl.plugin_name}' gặp lỗi khi trả lời {hook_name}: "
-                    f"{type(exc).__name__}: {exc}") from exc
-            if result is not None:
-                return result, impl.plugin_name
-        return None, None
+                plugin = next((n.plugin for n in notes if n.error is exc), None)
+                raise _HookFailed(hook_name, plugin, exc) from exc
 
-    def all_answers(self, hook_name: str, **kwargs: Any) -> list[tuple[Any, str]]:
-        """Call a collecting hook in pluggy's order (most specific first: tryfirst, plain,
-        trylast) and return each non-None answer with the plugin that gave it."""
-        caller = getattr(self.pm.hook, hook_name)
-        answers: list[tuple[Any, str]] = []
-        for impl in reversed(caller.get_hookimpls()):
-            args = {name: kwargs[name] for name in impl.argnames}
-            try:
-                result = impl.function(**args)
-            except Exception as exc:
-                self.mark_failed(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
-                raise PluginError(
-                    f"Plugin '{impl.plugin_name}' gặp lỗi khi trả lời {hook_name}: "
-                    f"{type(exc).__name__}: {exc}") from exc
-            if result is not None:
-                answers.append((result, impl.plugin_name))
-        return answers
+    def _failed(self, failure: _HookFailed) -> PluginError:
+        if failure.plugin is not None:
+            self.mark_failed(failure.plugin, str(failure))
+        return failure.plugin_error()
+
+    def first_answer(self, hook_name: str, **kwargs: Any) -> tuple[Any, str | None]:
+        """Call a firstresult hook (``pm.hook.<name>``) and say which plugin answered.
+        A plugin that raises is marked failed and the error becomes a ``PluginError``
+        naming it."""
+        try:
+            answer, notes = self._call(hook_name, getattr(self.pm.hook, hook_name), kwargs)
+        except _HookFailed as failure:
+            raise self._failed(failure) from failure.error
+        return answer, (_answerer(notes, answer) if answer is not None else None)
+
+    def all_answers(self, hook_name: str, **kwargs: Any) -> list[tuple[Any, str | None]]:
+        """Call a collecting hook (``pm.hook.<name>``): every answer that is not None, in
+        pluggy's order (most specific first: tryfirst, plain, trylast), with the plugin that
+        gave it (an answer a wrapper added is the wrapper's)."""
+        try:
+            answers, notes = self._call(hook_name, getattr(self.pm.hook, hook_name), kwargs)
+        except _HookFailed as failure:
+            raise self._failed(failure) from failure.error
+        wrapped = _answerer(notes, answers)
+        return [(answer, _answerer(notes, answer) or wrapped) for answer in answers]
 
     def collect_blocs(self) -> dict[str, tuple[BlocInfo, str]]:
-        """Every bloc any loaded plugin supplies, by code, with the plugin's name."""
-        found: dict[str, tuple[BlocInfo, str]] = {}
-        caller = self.pm.hook.thidua_register_blocs
-        for impl in reversed(caller.get_hookimpls()):
-            record = self.records.get(impl.plugin_name)
+        """Every bloc any loaded plugin supplies, by code, with the plugin's name.
+
+        A plugin whose ``thidua_register_blocs`` raises, or answers something that is not a
+        list of ``BlocInfo``, is marked failed and its blocs are skipped; the others still
+        answer. Pluggy stops a call at the first exception, so after one the hook is called
+        again without that plugin (``pm.subset_hook_caller``): at most one more call per
+        failing plugin, none when all answer."""
+        hook_name = "thidua_register_blocs"
+        skipped: set[str] = set()
+        while True:
+            caller = self.pm.subset_hook_caller(
+                hook_name, [self.pm.get_plugin(n) for n in skipped if self.pm.get_plugin(n)])
             try:
-                answer = impl.function() or []
-                blocs = [b for b in answer if isinstance(b, BlocInfo)]
-                if len(blocs) != len(answer):
-                    raise TypeError("thidua_register_blocs must return a list of BlocInfo")
-            except Exception as exc:
-                self.mark_failed(impl.plugin_name, f"thidua_register_blocs: {exc}")
+                answers, notes = self._call(hook_name, caller, {})
+            except _HookFailed as failure:
+                if failure.plugin is None:  # not one plugin's error: nothing to leave out
+                    answers, notes = [], []
+                    break
+                self.mark_failed(failure.plugin, str(failure))
+                skipped.add(failure.plugin)
                 continue
+            break
+        for record in self.records.values():
+            record.blocs = []
+        found: dict[str, tuple[BlocInfo, str]] = {}
+        wrapped = _answerer(notes, answers)
+        for answer in answers:
+            plugin = _answerer(notes, answer) or wrapped or "?"
+            if not isinstance(answer, list | tuple) \
+                    or not all(isinstance(b, BlocInfo) for b in answer):
+                self.mark_failed(plugin, f"{hook_name}: must return a list of BlocInfo")
+                continue
+            record = self.records.get(plugin)
             if record is not None:
-                record.blocs = blocs
-            for bloc in blocs:
-                found.setdefault(bloc.code, (bloc, impl.plugin_name))
+                record.blocs = list(answer)
+            for bloc in answer:
+                found.setdefault(bloc.code, (bloc, plugin))
         return found
 
     def mark_failed(self, name: str, error: str) -> None:

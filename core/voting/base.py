@@ -1,89 +1,46 @@
-"""Types shared by every voting procedure, and the procedure registry."""
+"""The procedure registry, and the helpers procedures share.
+
+The types a procedure receives and returns (and the ``VotingProcedure`` protocol itself) are
+part of the plugin contract in :mod:`core.plugin_api`; they are re-exported here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from core.errors import ValidationFailed
+from core.plugin_api import (
+    BallotRejected,
+    PollContext,
+    PollDescription,
+    PollResult,
+    PollSpec,
+    ProcedureDescription,
+    VotingProcedure,
+)
 
-
-class BallotRejected(ValidationFailed):
-    """A ballot does not satisfy the poll's rules; nothing is stored."""
-
-    code = "ballot_rejected"
-
-
-@dataclass(frozen=True)
-class PollContext:
-    """What a procedure may know about a campaign when it builds polls or tallies them.
-
-    ``members`` are unit codes of the frozen roll; ``ranking`` lists unit codes by verified
-    total, best first; ``scores`` maps unit code to verified total."""
-
-    members: tuple[str, ...]
-    ranking: tuple[str, ...] = ()
-    scores: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PollSpec:
-    """A question put to the council: candidates and how many may be chosen."""
-
-    code: str
-    title: str
-    method: str
-    seats: int
-    min_choices: int
-    max_choices: int
-    candidates: tuple[str, ...]
-    elects: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code, "title": self.title, "method": self.method,
-            "seats": self.seats, "min_choices": self.min_choices,
-            "max_choices": self.max_choices, "candidates": list(self.candidates),
-            "elects": self.elects,
-        }
+__all__ = [
+    "BallotRejected",
+    "PollContext",
+    "PollDescription",
+    "PollResult",
+    "PollSpec",
+    "ProcedureDescription",
+    "ProcedureUnavailable",
+    "VotingProcedure",
+    "fill_seats",
+    "procedure_from_snapshot",
+    "register_procedure",
+    "registered_procedures",
+]
 
 
-@dataclass(frozen=True)
-class PollResult:
-    """A stored tally: counts per candidate, the base, quorum, who is elected and why."""
+class ProcedureUnavailable(LookupError):
+    """A campaign's procedure class is not registered any more (its plugin was removed or
+    disabled): the campaign's vote is read-only. ``name`` (also ``str(exc)``) is the
+    procedure name the snapshot stored."""
 
-    eligible: int
-    voted: int
-    valid: int
-    invalid: int
-    quorum_met: bool
-    counts: tuple[dict[str, Any], ...]
-    elected: tuple[str, ...]
-    explanation: tuple[str, ...] = ()
-    runoff: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "eligible": self.eligible, "voted": self.voted, "valid": self.valid,
-            "invalid": self.invalid, "quorum_met": self.quorum_met,
-            "counts": [dict(c) for c in self.counts], "elected": list(self.elected),
-            "explanation": list(self.explanation), "runoff": list(self.runoff),
-        }
-
-
-@runtime_checkable
-class VotingProcedure(Protocol):
-    """What the core needs of a procedure. Implementations are pure: no database, no clock."""
-
-    name: str
-
-    def config(self) -> dict[str, Any]: ...
-
-    def polls(self, ctx: PollContext) -> list[PollSpec]: ...
-
-    def check_ballot(self, poll: PollSpec, voter: str, choices: list[str]) -> None: ...
-
-    def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult: ...
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 _REGISTRY: dict[str, type] = {}
@@ -103,11 +60,12 @@ def registered_procedures() -> dict[str, type]:
 
 
 def procedure_from_snapshot(name: str, config: dict[str, Any]) -> VotingProcedure:
-    """Rebuild a campaign's procedure from what its snapshot stored."""
+    """Rebuild a campaign's procedure from what its snapshot stored; raises
+    :class:`ProcedureUnavailable` when no registered class has that name."""
     try:
         cls = _REGISTRY[name]
     except KeyError as exc:
-        raise LookupError(f"unknown voting procedure {name!r}") from exc
+        raise ProcedureUnavailable(name) from exc
     return cls.from_config(config)
 
 

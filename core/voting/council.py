@@ -8,15 +8,22 @@ quorum is met when ``voted >= quorum × eligible``; a candidate passes when
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from core.voting.base import (
     BallotRejected,
     PollContext,
+    PollDescription,
     PollResult,
     PollSpec,
+    ProcedureDescription,
     fill_seats,
     register_procedure,
 )
@@ -25,6 +32,18 @@ METHODS = ("approval", "single")
 THRESHOLD_BASES = ("members", "voters", "valid")
 TIE_BREAKS = ("verified_score", "runoff")
 
+# Words for the rules in describe() (translated when a page renders them; outside a request,
+# Flask-Babel returns the Vietnamese text).
+BASE_WORDS: dict[str, Any] = {
+    "members": _l("tổng số đơn vị thành viên"),
+    "voters": _l("số đơn vị đã bỏ phiếu"),
+    "valid": _l("số phiếu hợp lệ"),
+}
+TIE_BREAK_WORDS: dict[str, Any] = {
+    "verified_score": _l("đơn vị có tổng điểm thẩm định cao hơn được chọn"),
+    "runoff": _l("bầu lại giữa các đơn vị bằng phiếu"),
+}
+
 
 def fraction(value: Any) -> Fraction:
     """Parse "2/3", "0.5", 0.5 or Fraction into an exact Fraction in [0, 1]."""
@@ -32,6 +51,52 @@ def fraction(value: Any) -> Fraction:
     if not 0 <= result <= 1:
         raise ValueError(f"share {value!r} is not between 0 and 1")
     return result
+
+
+def _share_or_none(value: Any) -> Fraction | None:
+    try:
+        return fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def share_text(share: Fraction) -> str:
+    """A share as the rules write it: "2/3", "1/2", "1"."""
+    return f"{share.numerator}/{share.denominator}" if share.denominator != 1 else \
+        str(share.numerator)
+
+
+def quorum_rule(quorum: Any, members: int) -> list[str]:
+    """The quorum sentence (none when the stored value is not a share)."""
+    share = _share_or_none(quorum)
+    if share is None:
+        return []
+    return [_("Hội nghị bình xét hợp lệ khi có ít nhất %(share)s tổng số đơn vị thành viên bỏ "
+              "phiếu (%(needed)d trên %(members)d đơn vị).",
+              share=share_text(share), needed=math.ceil(share * members), members=members)]
+
+
+def self_vote_rule(allowed: bool) -> str:
+    return _("Đơn vị được bỏ phiếu cho chính mình.") if allowed else \
+        _("Đơn vị không được bỏ phiếu cho chính mình.")
+
+
+def tie_break_rule(steps: tuple[str, ...]) -> list[str]:
+    words = [str(TIE_BREAK_WORDS.get(s, s)) for s in steps]
+    if not words:
+        return []
+    text = words[0]
+    for step in words[1:]:
+        text = _("%(before)s; nếu vẫn bằng nhau, %(then)s", before=text, then=step)
+    return [_("Khi số phiếu bằng nhau: %(steps)s.", steps=text)]
+
+
+def candidates_text(candidates: str) -> str:
+    """Who may be chosen: every member, or the K best units by verified total."""
+    if candidates.startswith("top:"):
+        return _("%(k)s đơn vị có tổng điểm thẩm định cao nhất",
+                 k=candidates.removeprefix("top:"))
+    return _("Tất cả đơn vị thành viên")
 
 
 @dataclass(frozen=True)
@@ -140,6 +205,37 @@ class CouncilVote:
                     found.append(f"Cuộc bỏ phiếu {p.code}: danh sách ứng viên (candidates) phải "
                                  "là 'members' hoặc 'top:K' (K ≥ 1).")
         return found
+
+    def describe(self, ctx: PollContext) -> ProcedureDescription:
+        """Quorum, threshold, self-vote and ties in full sentences, then each poll."""
+        members = len(ctx.members)
+        rules = quorum_rule(self.quorum, members)
+        threshold = _share_or_none(self.threshold)
+        if threshold is not None:
+            base = str(BASE_WORDS.get(self.threshold_base, self.threshold_base))
+            if self.threshold_base == "members":
+                rules.append(_("Một đơn vị trúng khi được quá %(share)s %(base)s đồng ý, tức ít "
+                               "nhất %(needed)d phiếu.", share=share_text(threshold),
+                               base=base, needed=math.floor(threshold * members) + 1))
+            else:
+                rules.append(_("Một đơn vị trúng khi được quá %(share)s %(base)s đồng ý.",
+                               share=share_text(threshold), base=base))
+        rules.append(self_vote_rule(self.self_vote))
+        rules += tie_break_rule(self.tie_break)
+        polls = []
+        for p in self.poll_definitions:
+            most = p.choices_allowed
+            least = most if p.method == "single" else min(p.min_choices, most)
+            if least == most:
+                choose = ngettext("Chọn %(num)d đơn vị", "Chọn %(num)d đơn vị", most)
+            elif least == 0:
+                choose = ngettext("Chọn tối đa %(num)d đơn vị", "Chọn tối đa %(num)d đơn vị",
+                                  most)
+            else:
+                choose = _("Chọn từ %(least)d đến %(most)d đơn vị", least=least, most=most)
+            polls.append(PollDescription(title=p.title, choose=choose, seats=p.seats,
+                                         candidates=candidates_text(p.candidates)))
+        return ProcedureDescription(rules=tuple(rules), polls=tuple(polls), notes=self.notes)
 
     # -- polls ------------------------------------------------------------------------
     def polls(self, ctx: PollContext) -> list[PollSpec]:

@@ -13,15 +13,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from core.voting.base import (
     BallotRejected,
     PollContext,
+    PollDescription,
     PollResult,
     PollSpec,
+    ProcedureDescription,
     fill_seats,
     register_procedure,
 )
-from core.voting.council import TIE_BREAKS, PollDefinition, fraction
+from core.voting.council import (
+    TIE_BREAKS,
+    PollDefinition,
+    candidates_text,
+    fraction,
+    quorum_rule,
+    self_vote_rule,
+    tie_break_rule,
+)
 
 
 @register_procedure
@@ -64,6 +77,31 @@ class RankedVote:
         found += [f"tie_break step {s!r} is not one of {TIE_BREAKS}" for s in self.tie_break
                   if s not in TIE_BREAKS]
         return found
+
+    def describe(self, ctx: PollContext) -> ProcedureDescription:
+        """Quorum, the Borda count, self-vote and ties in full sentences, then each poll."""
+        rules = quorum_rule(self.quorum, len(ctx.members))
+        rules.append(_("Mỗi phiếu xếp hạng các đơn vị: với n ứng viên, đơn vị xếp thứ nhất được "
+                       "n − 1 điểm, thứ hai n − 2 điểm, …; đơn vị không được xếp hạng không có "
+                       "điểm."))
+        rules.append(_("Các đơn vị có nhiều điểm nhất (ít nhất 1 điểm) trúng, theo số suất của "
+                       "từng nội dung."))
+        rules.append(self_vote_rule(self.self_vote))
+        rules += tie_break_rule(self.tie_break)
+        polls = []
+        for p in self.poll_definitions:
+            least = p.min_choices
+            if p.max_choices is None:
+                choose = ngettext("Xếp hạng ít nhất %(num)d đơn vị",
+                                  "Xếp hạng ít nhất %(num)d đơn vị", least)
+            elif least == p.max_choices:
+                choose = ngettext("Xếp hạng %(num)d đơn vị", "Xếp hạng %(num)d đơn vị", least)
+            else:
+                choose = _("Xếp hạng từ %(least)d đến %(most)d đơn vị", least=least,
+                           most=p.max_choices)
+            polls.append(PollDescription(title=p.title, choose=choose, seats=p.seats,
+                                         candidates=candidates_text(p.candidates)))
+        return ProcedureDescription(rules=tuple(rules), polls=tuple(polls))
 
     def polls(self, ctx: PollContext) -> list[PollSpec]:
         specs = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -20,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from core.extensions import db
+from core.errors import DomainError, Forbidden, ValidationFailed
 from core.models import Campaign
 from core.services import campaigns, permissions, scoring, voting
+from core.unit_of_work import unit_of_work
+from core.web.refusals import Refusal, as_refusal
 
 bp = Blueprint("voting", __name__, url_prefix="/campaigns/<bloc>/<int:year>/polls")
 
@@ -74,19 +74,6 @@ def _not_cached(response):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-@dataclass
-class Refusal:
-    """A service's refusal as the page shows it."""
-
-    message: str | None = None
-    status: int = 200
-
-
-def _refusal(exc: DomainError) -> Refusal:
-    db.session.rollback()
-    return Refusal(str(exc.message), exc.status)
-
 
 def _campaign(bloc: str, year: int) -> Campaign:
     return campaigns.get_campaign(bloc, year)
@@ -204,6 +191,7 @@ def index(bloc: str, year: int):
     campaign = _campaign(bloc, year)
     views = voting.list_polls(campaign, actor=current_user)
     host = _is_host(campaign)
+    read_only = voting.read_only(campaign)  # the procedure is gone: the stored polls only
     insider = _sees_closed_results(campaign)
     unit = current_user.unit
     rows = []
@@ -223,12 +211,13 @@ def index(bloc: str, year: int):
             "elects_label": ELECTS_LABELS.get(view.spec.elects or ""),
             "roll": roll, "on_roll": on_roll, "voted": voted,
             "can_vote": (view.status == "open" and on_roll and not voted
-                         and current_user.role == "head"),
+                         and current_user.role == "head" and read_only is None),
             "results": view.status == "published" or (view.status == "closed" and insider),
             "runoff_of": described["runoff_of"],
         })
     phase = rows[0]["described"] if rows else None
     return render_template("voting/index.html", campaign=campaign, rows=rows, host=host,
+                           read_only=read_only,
                            phase=phase, names=_names(campaign), unit=unit)
 
 
@@ -245,9 +234,7 @@ def control(bloc: str, year: int, poll: str, action: str):
         try:
             step["service"](campaign, poll, actor=current_user)
         except DomainError as exc:
-            if isinstance(exc, Forbidden | NotFound):
-                raise
-            refusal = _refusal(exc)
+            refusal = as_refusal(exc)
             view = _view(campaign, poll)
         else:
             flash(str(step["done"]) % {"title": view.spec.title}, "success")
@@ -281,7 +268,7 @@ def ballot(bloc: str, year: int, poll: str):
     if isinstance(refused, Forbidden):
         raise refused
     if refused is not None:
-        return _render_ballot(campaign, view, step="refused", refusal=_refusal(refused))
+        return _render_ballot(campaign, view, step="refused", refusal=as_refusal(refused))
     if view.poll is not None and voting.has_voted(view.poll, current_user.unit_id):
         return _render_ballot(campaign, view, step="refused", refusal=Refusal(
             _("Đơn vị của bạn đã bỏ phiếu trong cuộc bỏ phiếu này."), 409))
@@ -299,16 +286,18 @@ def ballot(bloc: str, year: int, poll: str):
         try:
             _check_choices(campaign, view, choices)
         except ValidationFailed as exc:
-            return _render_ballot(campaign, view, choices=choices, refusal=_refusal(exc))
+            return _render_ballot(campaign, view, choices=choices, refusal=as_refusal(exc))
         return _render_ballot(campaign, view, step="confirm", choices=choices)
     try:
-        receipt = voting.cast(campaign, poll, choices, actor=current_user)
+        # Committed here, before the receipt page is rendered: the roll's row lock and the
+        # audit lock are held no longer than the vote itself, and a receipt is only shown
+        # for a vote that is stored.
+        with unit_of_work():
+            receipt = voting.cast(campaign, poll, choices, actor=current_user)
     except DomainError as exc:
-        if isinstance(exc, Forbidden | NotFound):
-            raise
         if isinstance(exc, ValidationFailed):
-            return _render_ballot(campaign, view, choices=choices, refusal=_refusal(exc))
-        return _render_ballot(campaign, view, step="refused", refusal=_refusal(exc))
+            return _render_ballot(campaign, view, choices=choices, refusal=as_refusal(exc))
+        return _render_ballot(campaign, view, step="refused", refusal=as_refusal(exc))
     return _render_ballot(campaign, view, step="receipt", choices=choices, receipt=receipt)
 
 
@@ -367,9 +356,7 @@ def check_receipt(bloc: str, year: int, poll: str):
     try:
         published = voting.receipts(campaign, poll, actor=current_user)
     except DomainError as exc:
-        if isinstance(exc, Forbidden | NotFound):
-            raise
-        return _render_results(campaign, poll, typed=typed, refusal=_refusal(exc))
+        return _render_results(campaign, poll, typed=typed, refusal=as_refusal(exc))
     found = hashlib.sha256(code.encode()).hexdigest() in published
     return _render_results(campaign, poll, typed=typed, check=found)
 
