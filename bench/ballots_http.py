@@ -93,6 +93,7 @@ def prepare(url: str) -> list[tuple[str, str]]:
             token = accounts.issue_token(head)
             for i in range(POLLS):
                 jobs.append((token, f"p{i:02d}", head.unit.code))
+        db.session.commit()  # services only flush: the caller's unit of work commits
         db.engine.dispose()
     assert datetime.now(TIMEZONE)  # keep the import honest
     return jobs

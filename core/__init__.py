@@ -65,12 +65,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["thidua"] = build_plugin_host(app.config)
     _add_plugin_templates(app)
 
-    from core import cli, web
+    from core import cli, unit_of_work, web
     from core.api import api_bp
 
     web.init_app(app)
     app.register_blueprint(api_bp)
     cli.init_app(app)
+    unit_of_work.init_app(app)  # one transaction per request, committed before the response
 
     @app.before_request
     def _remember_language() -> None:

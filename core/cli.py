@@ -1,4 +1,8 @@
-"""Command-line faces: ``flask --app wsgi demo | users create | plugins | bloc check | audit verify``."""
+"""Command-line faces: ``flask --app wsgi demo | users create | plugins | bloc check | audit verify``.
+
+A command that writes runs in one unit of work (``core.unit_of_work``): committed when it
+ends, rolled back entirely when it fails.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from core.extensions import db
 from core.models import Bloc, Campaign, Unit, User
 from core.services import accounts, audit, campaigns
 from core.services.plans import gather_plan
+from core.unit_of_work import transactional, unit_of_work
 
 DEMO_PASSWORD = "ThiDua@2021"  # noqa: S105 - printed demo password, documented in README
 
@@ -54,16 +59,11 @@ audit_cli = AppGroup("audit", help="The audit log.")
 @click.password_option(prompt="Mật khẩu", confirmation_prompt="Nhập lại mật khẩu")
 def create_user(username, full_name, admin, board, unit_code, role, password):
     """Create a user; the password is asked twice (so it can be piped)."""
-    from core.forms import UserForm, validate_json
-
     try:
-        form = validate_json(UserForm, {
-            "username": username, "full_name": full_name or username, "password": password,
-            "unit": unit_code, "role": role, "admin": admin, "board": board})
-        user = accounts.create_user(
-            form.username.data, form.full_name.data, form.password.data,
-            unit_code=form.unit.data or None, role=form.role.data or None,
-            board=board, admin=admin, actor=None)
+        with unit_of_work():
+            user = accounts.create_user(username, full_name or username, password,
+                                        unit_code=unit_code, role=role, board=board,
+                                        admin=admin, actor=None)
     except DomainError as exc:
         details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
         raise click.ClickException(f"{exc.message} {details}".strip()) from exc
@@ -138,6 +138,7 @@ def audit_verify():
 
 
 @click.command("demo")
+@transactional
 def demo_command():
     """Create the Khối 8 2021 demo: units, users, the campaign. Safe to run twice."""
     existing = db.session.scalar(
@@ -149,7 +150,10 @@ def demo_command():
     print_demo_accounts()
 
 
+@transactional
 def build_demo() -> None:
+    """The demo's units, users and campaigns, committed together (joins the caller's unit of
+    work when there is one)."""
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     if admin is None:
         admin = accounts.create_user("admin", "Quản trị hệ thống", DEMO_PASSWORD, admin=True,

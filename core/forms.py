@@ -1,4 +1,5 @@
-"""WTForms forms shared by the pages and the JSON API.
+"""WTForms forms shared by the pages and the JSON API (faces only: services never import
+this module; they check the same rules with ``core.validators``).
 
 The API feeds a JSON object to the same form through :func:`validate_json`, so a rule is
 written once and holds for both faces.
@@ -21,12 +22,52 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from core.errors import ValidationFailed
-from core.validators import CleanText, Slug, StrongPassword, Username, normalise
+from core.validators import (
+    clean_text_problem,
+    normalise,
+    password_problem,
+    slug_problem,
+    username_problem,
+)
 
 REQUIRED = _l("Vui lòng nhập trường này.")
+
+
+class CleanText:
+    """Rejects text that was not valid UTF-8 or that holds control characters."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = clean_text_problem(field.data if isinstance(field.data, str) else None)
+        if problem:
+            raise ValidationError(problem)
+
+
+class Slug:
+    """Lower-case codes such as ``so-tttt`` or ``khoi-8``."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = slug_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class Username:
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = username_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class StrongPassword:
+    """At least 10 characters, not all of one class."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 def MaxLength(limit: int) -> Length:  # noqa: N802 - reads like the validator it builds

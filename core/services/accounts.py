@@ -16,6 +16,13 @@ from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.extensions import db, limiter
 from core.models import ApiToken, Unit, User
 from core.services import audit, clock, permissions
+from core.validators import (
+    normalise,
+    password_problem,
+    slug_problem,
+    text_problem,
+    username_problem,
+)
 
 _HASHERS: dict[tuple, tuple[PasswordHasher, str]] = {}
 
@@ -76,7 +83,6 @@ def authenticate(username: str, password: str) -> User:
 
 def record_sign_in(user: User, *, via: str) -> None:
     audit.record("user.sign_in", "user", user.username, actor=user, details={"via": via})
-    db.session.commit()
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -86,12 +92,51 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = clock.now()
     audit.record("user.change_password", "user", user.username, actor=user)
-    db.session.commit()
+
+
+def _problems(checks: dict[str, list[str | None]]) -> dict[str, list[str]]:
+    """The fields that have problems, each with its first problem."""
+    found: dict[str, list[str]] = {}
+    for field_name, problems in checks.items():
+        first = next((p for p in problems if p), None)
+        if first:
+            found[field_name] = [first]
+    return found
+
+
+def unit_problems(code: str, name: str, short_name: str) -> dict[str, list[str]]:
+    """What is wrong with a new unit's fields, by field (empty when they are fine)."""
+    return _problems({
+        "code": [text_problem(code, required=True, max_length=40), slug_problem(code)],
+        "name": [text_problem(name, required=True, max_length=200)],
+        "short_name": [text_problem(short_name, required=True, max_length=80)],
+    })
+
+
+def user_problems(username: str, full_name: str, password: str, *,
+                  unit_code: str | None = None, role: str | None = None) -> dict[str, list[str]]:
+    """What is wrong with a new user's fields, by field (empty when they are fine). Whether
+    the unit exists and goes with the role is checked by :func:`create_user`."""
+    return _problems({
+        "username": [text_problem(username, required=True, max_length=60),
+                     username_problem(username)],
+        "full_name": [text_problem(full_name, required=True, max_length=200)],
+        "password": [text_problem(password, required=True, max_length=200),
+                     password_problem(password)],
+        "unit": [text_problem(unit_code, required=False, max_length=40),
+                 slug_problem(unit_code)],
+        "role": ["Chọn cán bộ phụ trách hoặc thủ trưởng."
+                 if role and role not in ("officer", "head") else None],
+    })
 
 
 def create_unit(code: str, name: str, short_name: str, *, actor: User | None) -> Unit:
     if actor is not None:
         permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo đơn vị.")
+    code, name, short_name = normalise(code), normalise(name), normalise(short_name)
+    problems = unit_problems(code, name, short_name)
+    if problems:
+        raise ValidationFailed("Dữ liệu không hợp lệ.", fields=problems)
     if db.session.scalar(select(Unit.id).where(Unit.code == code)):
         raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists",
                        fields={"code": ["Mã đơn vị đã tồn tại."]})
@@ -101,9 +146,7 @@ def create_unit(code: str, name: str, short_name: str, *, actor: User | None) ->
         db.session.flush()
         audit.record("unit.create", "unit", code, actor=actor,
                      details={"name": name, "short_name": short_name})
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
+    except IntegrityError as exc:  # created by a concurrent request: the caller rolls back
         raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists") from exc
     return unit
 
@@ -124,7 +167,11 @@ def create_user(username: str, full_name: str, password: str, *, unit_code: str 
     """Create a user. ``actor`` None means the command line (trusted)."""
     if actor is not None:
         permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo tài khoản.")
-    username = username.strip().lower()
+    username, full_name = normalise(username).lower(), normalise(full_name)
+    unit_code, role = normalise(unit_code) or None, role or None
+    problems = user_problems(username, full_name, password, unit_code=unit_code, role=role)
+    if problems:
+        raise ValidationFailed("Dữ liệu không hợp lệ.", fields=problems)
     unit = None
     if unit_code:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
@@ -145,9 +192,7 @@ def create_user(username: str, full_name: str, password: str, *, unit_code: str 
         db.session.flush()
         audit.record("user.create", "user", username, actor=actor, details={
             "unit": unit_code, "role": role, "board": board, "admin": admin})
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
+    except IntegrityError as exc:  # created by a concurrent request: the caller rolls back
         raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists") from exc
     return user
 
@@ -161,7 +206,6 @@ def issue_token(user: User) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=_token_digest(token), created_at=clock.now()))
     audit.record("token.issue", "user", user.username, actor=user)
-    db.session.commit()
     return token
 
 
@@ -196,7 +240,6 @@ def update_unit(code: str, *, name: str | None = None, short_name: str | None = 
             changes[field_name] = value
             setattr(unit, field_name, value)
     audit.record("unit.update", "unit", code, actor=actor, details=changes)
-    db.session.commit()
     return unit
 
 
@@ -238,7 +281,6 @@ def update_user(username: str, *, full_name: str | None = None, unit_code: str |
         for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
             token.revoked = True
     audit.record("user.update", "user", user.username, actor=actor, details=changes)
-    db.session.commit()
     return user
 
 
@@ -251,7 +293,6 @@ def reset_password(username: str, new_password: str, *, actor: User) -> None:
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         token.revoked = True
     audit.record("user.reset_password", "user", user.username, actor=actor)
-    db.session.commit()
 
 
 def list_users() -> list[User]:

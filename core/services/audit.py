@@ -38,12 +38,24 @@ def head_hash() -> str:
     return last or GENESIS_HASH
 
 
-def record(action: str, object_type: str, object_id: Any, *, actor: User | None,
-           details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append an event to the current transaction. The caller commits."""
+def lock() -> None:
+    """Serialise audited writes until the end of the transaction: on PostgreSQL, take the
+    transaction-scoped advisory lock (taking it again in the same transaction does not wait;
+    it is released when the unit of work commits or rolls back). Other databases serialise
+    writers themselves. A service may take it early, before checking what a concurrent
+    writer may have just done."""
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+
+
+def record(action: str, object_type: str, object_id: Any, *, actor: User | None,
+           details: dict[str, Any] | None = None) -> AuditEvent:
+    """Append an event to the current transaction; the unit of work commits it with the
+    write it records. Several events in one transaction chain in the order they are
+    recorded (each one is flushed before the next reads the head)."""
+    session = db.session
+    lock()
     session.flush()
     prev = head_hash()
     at = clock.now()

@@ -6,7 +6,10 @@ holds one of them (``kind``). Columns may be named in English or Vietnamese:
 units — code/Mã đơn vị, name/Tên đơn vị, short_name/Tên viết tắt;
 users — username/Tên đăng nhập, full_name/Họ và tên, unit/Mã đơn vị, role/Vai trò
 (officer|head, or "cán bộ"/"thủ trưởng"), board/Ban TĐKT, admin/Quản trị, password/Mật khẩu
-(optional: a random one is generated and shown once)."""
+(optional: a random one is generated and shown once).
+
+Each row is checked with the same rules as ``accounts.create_unit`` / ``create_user``, which
+the apply step calls (no rule is copied here)."""
 
 from __future__ import annotations
 
@@ -22,9 +25,8 @@ from sqlalchemy import func, select
 
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import UnitForm, UserForm, form_errors
 from core.models import Unit, User
-from core.services import accounts, audit, clock, permissions
+from core.services import accounts, audit, permissions
 
 UNIT_COLUMNS = {"code": ("code", "mã đơn vị", "mã"), "name": ("name", "tên đơn vị", "tên"),
                 "short_name": ("short_name", "tên viết tắt", "viết tắt")}
@@ -196,9 +198,9 @@ def _check_units(rows: list[list[Any]], report: ImportReport, existing: set[str]
         cell = {k: _norm(values[i]) if i < len(values) else "" for k, i in mapping.items()}
         result = RowResult("units", number, cell.get("code", ""))
         _check_cells(values, result)
-        _form, errors = form_errors(UnitForm, cell)
-        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
         code = cell.get("code", "")
+        errors = accounts.unit_problems(code, cell.get("name", ""), cell.get("short_name", ""))
+        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
         if code in existing:
             result.errors.append(f"Mã đơn vị “{code}” đã có trong hệ thống.")
         if code in seen:
@@ -231,7 +233,9 @@ def _check_users(rows: list[list[Any]], report: ImportReport, known_units: set[s
                    "unit": cell.get("unit", ""), "role": role,
                    "board": cell.get("board", "").lower() in YES,
                    "admin": cell.get("admin", "").lower() in YES}
-        _form, errors = form_errors(UserForm, payload)
+        errors = accounts.user_problems(payload["username"], payload["full_name"],
+                                        payload["password"], unit_code=payload["unit"] or None,
+                                        role=role or None)
         result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
         if payload["unit"] and payload["unit"] not in known_units:
             result.errors.append(f"Không có đơn vị mã “{payload['unit']}”.")
@@ -250,36 +254,25 @@ def _check_users(rows: list[list[Any]], report: ImportReport, known_units: set[s
 
 
 def apply(data: bytes, filename: str, *, kind: str | None, actor: User) -> ImportReport:
-    """Write every row, in one transaction, only when no row has a problem."""
+    """Write every row when no row has a problem: each unit and user through
+    ``accounts.create_unit`` / ``accounts.create_user`` (their own rules and audit events),
+    all in the caller's one transaction, so a failure on any row leaves nothing written."""
     report = check(data, filename, kind=kind, actor=actor)
     if not report.ok:
         raise ValidationFailed("Tệp có lỗi; chưa nhập dòng nào.", code="import_invalid",
                                fields={"rows": [f"{r.sheet} dòng {r.row}: {'; '.join(r.errors)}"
                                                 for r in report.rows if r.errors]
                                        + report.file_errors})
-    now = clock.now()
-    units = {}
     for row in report.units:
-        unit = Unit(code=row["code"], name=row["name"], short_name=row["short_name"],
-                    created_at=now)
-        db.session.add(unit)
-        units[unit.code] = unit
-    db.session.flush()
-    for code in {u["unit"] for u in report.users if u["unit"]} - set(units):
-        units[code] = db.session.scalar(select(Unit).where(Unit.code == code))
+        accounts.create_unit(row["code"], row["name"], row["short_name"], actor=actor)
     for row in report.users:
-        db.session.add(User(
-            username=row["username"], full_name=row["full_name"],
-            password_hash=accounts.hash_password(row["password"]),
-            unit=units.get(row["unit"]) if row["unit"] else None,
-            role=row["role"] or None, is_board=row["board"], is_admin=row["admin"],
-            created_at=now))
+        accounts.create_user(row["username"], row["full_name"], row["password"],
+                             unit_code=row["unit"] or None, role=row["role"] or None,
+                             board=row["board"], admin=row["admin"], actor=actor)
         if row["generated"]:
             report.passwords[row["username"]] = row["password"]
-    db.session.flush()
     audit.record("import.apply", "import", filename[:120], actor=actor, details={
         "units": [u["code"] for u in report.units],
         "users": [u["username"] for u in report.users]})
-    db.session.commit()
     report.applied = True
     return report
