@@ -23,11 +23,13 @@ from sqlalchemy import select
 from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from core.domain import YEAR_MAX, YEAR_MIN, valid_year
 from core.errors import DomainError
 from core.extensions import db
+from core.forms import CleanText, Slug
 from core.models import Unit
 from core.services import campaigns, clock, permissions
-from core.validators import CleanText, Slug
+from core.web.refusals import as_refusal
 
 try:  # WTForms 3.3+
     from wtforms.fields.choices import SelectChoice
@@ -109,7 +111,7 @@ class OpenCampaignForm(FlaskForm):
                        invalid_message=_l("Chọn một khối thi đua trong danh sách."))
     year = YearField(_l("Năm"), validators=[
         InputRequired(_l("Nhập năm.")),
-        NumberRange(2000, 2100, _l("Năm phải từ 2000 đến 2100."))])
+        NumberRange(YEAR_MIN, YEAR_MAX, _l("Năm phải từ 2000 đến 2100."))])
     members = FieldList(FormField(MemberRowForm), max_entries=MAX_MEMBER_ROWS)
 
 
@@ -163,13 +165,13 @@ def open_campaign():
             campaign = campaigns.open_campaign(form.bloc.data, form.year.data, specs,
                                                actor=current_user)
         except DomainError as exc:
-            status = exc.status
-            problems.append(str(exc.message))
+            # Every refusal stays on this form (a bloc without a plan for the year is a 404).
+            refused = as_refusal(exc, error_page=())
+            status = refused.status
+            problems.append(refused.message)
             if exc.code == "unknown_year":
-                form.year.errors = list(form.year.errors) + [str(exc.message)]
-            for key, value in exc.fields.items():
-                messages = [str(m) for m in (value if isinstance(value, list | tuple)
-                                             else [value])]
+                form.year.errors = list(form.year.errors) + [refused.message]
+            for key, messages in refused.fields.items():
                 if key == "year":
                     form.year.errors = list(form.year.errors) + messages
                 elif key == "plan":
@@ -196,7 +198,7 @@ def open_campaign():
 
 def _year(raw: str | None) -> int | None:
     raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and valid_year(int(raw)) else None
 
 
 def _proposal(bloc: str, year: int | None, codes: set[str], units: list[Unit]
@@ -245,10 +247,8 @@ def archive_campaign(bloc: str, year: int):
     try:
         campaigns.archive(campaign, actor=current_user)
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        return campaigns_page(problem=str(exc.message), status=exc.status)
+        refused = as_refusal(exc)
+        return campaigns_page(problem=refused.message, status=refused.status)
     flash(_("Đã lưu trữ năm thi đua %(year)s của %(bloc)s.", year=year, bloc=campaign.bloc.name),
           "success")
     return redirect(url_for("admin.campaigns_page"), 303)

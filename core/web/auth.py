@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.errors import DomainError
 from core.forms import ChangePasswordForm, LoginForm
 from core.services import accounts
+from core.web.refusals import as_refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -83,14 +84,11 @@ def change_password():
             try:
                 accounts.change_password(current_user, form.current.data, form.new.data)
             except DomainError as exc:
-                for name, messages in exc.fields.items():
-                    field = getattr(form, name, None)
-                    if field is None:
-                        continue
-                    if name == "current":
-                        messages = [WRONG_CURRENT_PASSWORD]
-                    field.errors = [str(m) for m in messages]
-                status = exc.status
+                refused = as_refusal(exc)
+                if "current" in refused.fields:
+                    refused.fields["current"] = [str(WRONG_CURRENT_PASSWORD)]
+                refused.place(form)
+                status = refused.status
             else:
                 flash(_("Đã đổi mật khẩu."), "success")
                 return redirect(url_for("home.index"))

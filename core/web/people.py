@@ -44,8 +44,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from core.errors import DomainError, Forbidden, NotFound
-from core.extensions import db
+from core.errors import DomainError
 from core.forms import (
     REQUIRED,
     PasswordResetForm,
@@ -57,6 +56,7 @@ from core.forms import (
 from core.models import Unit
 from core.services import accounts, imports, permissions
 from core.web.admin import ChoiceField, choice
+from core.web.refusals import as_refusal
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
 
@@ -143,28 +143,6 @@ def _matches(query: str, *values: str | None) -> bool:
     return all(word in haystack for word in words)
 
 
-def _refusal(form: FlaskForm, exc: DomainError) -> list[str]:
-    """Put a service's field errors next to the form's fields; return the messages for the
-    top of the form (the service's message, unless a field already says it, and the field
-    errors that have no field on this form). Permission and not-found refusals go to the
-    error page."""
-    if isinstance(exc, Forbidden | NotFound):
-        raise exc
-    db.session.rollback()
-    placed: list[str] = []
-    loose: list[str] = []
-    for key, value in exc.fields.items():
-        messages = [str(m) for m in (value if isinstance(value, list | tuple) else [value])]
-        target = getattr(form, key, None)
-        if target is not None and hasattr(target, "errors") and key != "meta":
-            target.errors = list(target.errors) + messages
-            placed.extend(messages)
-        else:
-            loose.extend(messages)
-    message = str(exc.message)
-    return ([] if message in placed else [message]) + loose
-
-
 def _unit_choices(units: list[Unit], keep: str | None = None) -> list[Any]:
     return [choice("", _l("Không thuộc đơn vị nào"))] + [
         choice(u.code, u.name if u.active else _("%(name)s (ngừng hoạt động)", name=u.name))
@@ -196,7 +174,7 @@ def unit_new():
                                             form.short_name.data, actor=current_user)
             except DomainError as exc:
                 status = exc.status
-                problems = _refusal(form, exc)
+                problems = as_refusal(exc).place(form)
             else:
                 flash(_("Đã thêm đơn vị %(name)s.", name=unit.name), "success")
                 return redirect(url_for("people.units"), 303)
@@ -220,7 +198,7 @@ def unit_edit(code: str):
                                      active=form.active.data, actor=current_user)
             except DomainError as exc:
                 status = exc.status
-                problems = _refusal(form, exc)
+                problems = as_refusal(exc).place(form)
             else:
                 flash(_("Đã lưu đơn vị %(name)s.", name=form.name.data), "success")
                 return redirect(url_for("people.units"), 303)
@@ -234,11 +212,9 @@ def _set_unit_active(code: str, active: bool):
         abort(400)
     try:
         unit = accounts.update_unit(code, active=active, actor=current_user)
-    except (Forbidden, NotFound):
-        raise
     except DomainError as exc:
-        db.session.rollback()
-        return units(problem=str(exc.message), status=exc.status)
+        refused = as_refusal(exc)
+        return units(problem=refused.message, status=refused.status)
     flash(_("Đã ngừng hoạt động đơn vị %(name)s.", name=unit.name) if not active
           else _("Đã cho đơn vị %(name)s hoạt động trở lại.", name=unit.name), "success")
     return redirect(url_for("people.units"), 303)
@@ -287,7 +263,7 @@ def user_new():
                     board=form.board.data, admin=form.admin.data, actor=current_user)
             except DomainError as exc:
                 status = exc.status
-                problems = _refusal(form, exc)
+                problems = as_refusal(exc).place(form)
             else:
                 flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
                 return redirect(url_for("people.users"), 303)
@@ -317,7 +293,7 @@ def user_edit(username: str):
                     active=form.active.data, actor=current_user)
             except DomainError as exc:
                 status = exc.status
-                problems = _refusal(form, exc)
+                problems = as_refusal(exc).place(form)
             else:
                 flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
                 return redirect(url_for("people.users"), 303)
@@ -348,11 +324,9 @@ def _set_user_active(username: str, active: bool):
         abort(400)
     try:
         user = accounts.update_user(username, active=active, actor=current_user)
-    except (Forbidden, NotFound):
-        raise
     except DomainError as exc:
-        db.session.rollback()
-        return users(problem=str(exc.message), status=exc.status)
+        refused = as_refusal(exc)
+        return users(problem=refused.message, status=refused.status)
     flash(_("Đã khóa tài khoản %(username)s.", username=user.username) if not active
           else _("Đã mở khóa tài khoản %(username)s.", username=user.username), "success")
     return redirect(url_for("people.users"), 303)
@@ -445,7 +419,7 @@ def import_page():
     try:
         report = imports.check(data, filename, kind=kind, actor=current_user)
     except DomainError as exc:
-        problems = _refusal(form, exc)
+        problems = as_refusal(exc).place(form)
         return _import_page(form, problems=problems, status=exc.status)
     token = _stage(data, filename, kind) if report.ok else None
     return _import_page(form, report=report, token=token, filename=filename,
@@ -467,13 +441,11 @@ def import_apply():
     try:
         report = imports.apply(data, filename, kind=kind, actor=current_user)
     except DomainError as exc:
-        if isinstance(exc, Forbidden | NotFound):
-            raise
-        db.session.rollback()
+        refused = as_refusal(exc)
         # Something changed since the preview (e.g. a unit was added meanwhile): show why.
         report = imports.check(data, filename, kind=kind, actor=current_user)
         return _import_page(ImportForm(formdata=None), report=report, filename=filename,
-                            problems=[str(exc.message)], status=exc.status)
+                            problems=[refused.message], status=refused.status)
     _discard(apply_form.token.data)
     session.pop("import", None)
     response = Response(render_template("people/import_done.html", report=report,

@@ -1,0 +1,80 @@
+"""The self-score page of a unit (its year-end score sheet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.errors import DomainError
+from core.models import Campaign
+from core.services import permissions, reports, scoring
+from core.services.cycle import member_unit
+from core.web.cycle import bp
+from core.web.cycle.common import (
+    campaign_of,
+    number,
+    score_lines,
+    sections,
+    settled_steps,
+    unit_staff,
+    window,
+)
+from core.web.refusals import Refusal, as_refusal
+
+
+def _render_scores(campaign: Campaign, unit_code: str, *,
+                   typed: dict[str, dict[str, str]] | None = None, version: Any = None,
+                   problems: Refusal | None = None):
+    problems = problems or Refusal()
+    permissions.require(permissions.can_read_work(current_user, campaign))
+    unit = member_unit(campaign, unit_code)
+    state = scoring.describe(campaign, unit, scoring.sheet_of(campaign, unit))
+    rows, leaves = score_lines(campaign)
+    lines = {i["criterion"]: i for i in state["items"]}
+    if typed is None:
+        typed = {code: {"self_score": number(line["self_score"]),
+                        "evidence": line["evidence"]} for code, line in lines.items()}
+    year_end = reports.describe(unit, reports.get(campaign, unit, "year_end"), "year_end")
+    phase = window(campaign, "year_end_report", unit.id)
+    staff = unit_staff(campaign, unit)
+    editable = staff and year_end["status"] != "submitted" and phase["open"]
+    # The index of each unit-scored line in the list sent to the service.
+    sent_index = {leaf.code: n for n, leaf in
+                  enumerate(r for r in leaves if r.scorer == "unit")}
+    return render_template(
+        "cycle/scores.html", campaign=campaign, unit=unit, state=state, lines=lines,
+        sections=sections(rows, leaves), typed=typed, sent_index=sent_index,
+        bounds={leaf.code: scoring.bounds(leaf) for leaf in leaves},
+        version=state["version"] if version is None else version, problems=problems,
+        window=phase, staff=staff, editable=editable, year_end=year_end,
+        show_verified=any(i["verified_score"] is not None for i in state["items"])
+        or "verification" in settled_steps(campaign)), problems.status
+
+
+@bp.get("/scores/<unit>")
+def scores_page(bloc: str, year: int, unit: str):
+    return _render_scores(campaign_of(bloc, year), unit)
+
+
+@bp.post("/scores/<unit>")
+def scores_save(bloc: str, year: int, unit: str):
+    campaign = campaign_of(bloc, year)
+    _rows, leaves = score_lines(campaign)
+    form = request.form
+    typed: dict[str, dict[str, str]] = {}
+    sent = []
+    for n, leaf in enumerate(r for r in leaves if r.scorer == "unit"):
+        typed[leaf.code] = {"self_score": form.get(f"items-{n}-self_score", ""),
+                            "evidence": form.get(f"items-{n}-evidence", "")}
+        sent.append({"criterion": leaf.code, **typed[leaf.code]})
+    try:
+        scoring.save_self_scores(campaign, unit, sent, actor=current_user,
+                                 version=form.get("version"))
+    except DomainError as exc:
+        return _render_scores(campaign, unit, typed=typed, version=form.get("version"),
+                              problems=as_refusal(exc))
+    flash(_("Đã lưu bảng tự chấm điểm."), "success")
+    return redirect(url_for("cycle.scores_page", bloc=bloc, year=year, unit=unit), 303)

@@ -1,0 +1,125 @@
+"""Verification: the list of units to verify with the leader's lock, and the page where the
+leadership (the unit-scored lines) or the board (its own lines) enters verified scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.domain import Action, Deliverable
+from core.errors import DomainError
+from core.models import Campaign, CriterionRow
+from core.services import campaign_state, progress, reports, scoring
+from core.services.cycle import member_unit
+from core.web.cycle import bp
+from core.web.cycle.common import (
+    campaign_of,
+    may,
+    number,
+    score_lines,
+    sections,
+    settled_steps,
+    verifier,
+    window,
+)
+from core.web.refusals import Refusal, as_refusal
+
+
+@bp.get("/verification")
+def verification_index(bloc: str, year: int, problems: Refusal | None = None):
+    campaign = campaign_of(bloc, year)
+    leadership, board = verifier(campaign)
+    if not board:
+        campaign_state.require(Action.VERIFY_SCORES, current_user, campaign)
+    problems = problems or Refusal()
+    grid = progress.status_grid(campaign)
+    totals = {r["unit"].id: r for r in scoring.ranking(campaign)}
+    return render_template(
+        "cycle/verification_index.html", campaign=campaign, grid=grid, totals=totals,
+        locked=settled_steps(campaign).get("verification"), problems=problems,
+        window=window(campaign, "verification", None),
+        can_lock=may(campaign, Action.CLOSE_STEP, step=Deliverable.VERIFICATION)), \
+        problems.status
+
+
+@bp.post("/verification/lock")
+def verification_lock(bloc: str, year: int):
+    campaign = campaign_of(bloc, year)
+    try:
+        scoring.lock_verification(campaign, actor=current_user)
+    except DomainError as exc:
+        return verification_index(bloc, year, problems=as_refusal(exc))
+    flash(_("Đã khóa kết quả thẩm định."), "success")
+    return redirect(url_for("cycle.verification_index", bloc=bloc, year=year), 303)
+
+
+def _editable_lines(leaves: list[CriterionRow], leadership: bool,
+                    board: bool) -> list[CriterionRow]:
+    """Lines this verifier enters: the unit's lines for the leadership, the board's own
+    lines for the board (the service refuses any other)."""
+    return [r for r in leaves if (r.scorer == "unit" and leadership)
+            or (r.scorer == "board" and board)]
+
+
+def _render_verify(campaign: Campaign, unit_code: str, *,
+                   typed: dict[str, dict[str, str]] | None = None, version: Any = None,
+                   problems: Refusal | None = None):
+    problems = problems or Refusal()
+    leadership, board = verifier(campaign)
+    if not board:
+        campaign_state.require(Action.VERIFY_SCORES, current_user, campaign)
+    unit = member_unit(campaign, unit_code)
+    state = scoring.describe(campaign, unit, scoring.sheet_of(campaign, unit))
+    rows, leaves = score_lines(campaign)
+    lines = {i["criterion"]: i for i in state["items"]}
+    mine = _editable_lines(leaves, leadership, board)
+    if typed is None:
+        # A verified score starts as the self score (accepting it); change it where it
+        # differs, with a reason.
+        typed = {}
+        for leaf in mine:
+            line = lines[leaf.code]
+            shown = line["verified_score"]
+            if shown is None and leaf.scorer == "unit":
+                shown = line["self_score"]
+            typed[leaf.code] = {"verified_score": number(shown), "reason": line["reason"]}
+    phase = window(campaign, "verification", None)
+    locked = settled_steps(campaign).get("verification")
+    year_end = reports.describe(unit, reports.get(campaign, unit, "year_end"), "year_end")
+    return render_template(
+        "cycle/verify.html", campaign=campaign, unit=unit, state=state, lines=lines,
+        sections=sections(rows, leaves), typed=typed,
+        sent_index={leaf.code: n for n, leaf in enumerate(mine)},
+        bounds={leaf.code: scoring.bounds(leaf) for leaf in leaves},
+        version=state["version"] if version is None else version, problems=problems,
+        window=phase, locked=locked, year_end=year_end,
+        editable=bool(mine) and phase["open"] and locked is None), problems.status
+
+
+@bp.get("/verification/<unit>")
+def verify_page(bloc: str, year: int, unit: str):
+    return _render_verify(campaign_of(bloc, year), unit)
+
+
+@bp.post("/verification/<unit>")
+def verify_save(bloc: str, year: int, unit: str):
+    campaign = campaign_of(bloc, year)
+    leadership, board = verifier(campaign)
+    _rows, leaves = score_lines(campaign)
+    form = request.form
+    typed: dict[str, dict[str, str]] = {}
+    sent = []
+    for n, leaf in enumerate(_editable_lines(leaves, leadership, board)):
+        typed[leaf.code] = {"verified_score": form.get(f"items-{n}-verified_score", ""),
+                            "reason": form.get(f"items-{n}-reason", "")}
+        sent.append({"criterion": leaf.code, **typed[leaf.code]})
+    try:
+        scoring.verify(campaign, unit, sent, actor=current_user, version=form.get("version"))
+    except DomainError as exc:
+        return _render_verify(campaign, unit, typed=typed, version=form.get("version"),
+                              problems=as_refusal(exc))
+    flash(_("Đã lưu điểm thẩm định."), "success")
+    return redirect(url_for("cycle.verify_page", bloc=bloc, year=year, unit=unit), 303)
