@@ -17,7 +17,10 @@ PORT ?= 5000
 # The demo plan is Khối 8's 2021 plan: freeze the clock inside it (overridable).
 THIDUA_NOW ?= 2021-06-10T09:00:00+07:00
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?= -q -rfEs
+# pytest-xdist workers (auto: one per CPU); each has its own databases (tests/conftest.py).
+# PYTEST_WORKERS=0 runs the tests in the pytest process itself.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?= -q -rfEs -n $(PYTEST_WORKERS) --dist worksteal
 # apt-get needs root; use sudo when not root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get

@@ -1,107 +1,84 @@
 """Shared fixtures (the Flask tutorial's app / client / runner, with a temporary database).
 
 The suite runs on SQLite by default and on PostgreSQL when ``THIDUA_TEST_DATABASE_URL`` is
-set (``make test`` sets it when a server answers on 127.0.0.1:5432).
+set (``make test`` sets it when a server answers on 127.0.0.1:5432). The helpers tests import
+are in ``tests/support``.
+
+Speed: the ``app`` fixture's database is a copy of a template built once per pytest process
+(the empty schema; the demo when the test asks for ``demo``; the played year when it asks
+for ``played_year``): see ``tests/support/databases.py``. Each xdist worker has its own
+databases. Test connections skip fsync (SQLite ``synchronous=OFF``, PostgreSQL
+``synchronous_commit=off``): nothing here tests durability.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from core import create_app
-from core.config import TIMEZONE
 from core.extensions import db, limiter
-
-BASE_TEST_DATABASE_URL = os.environ.get("THIDUA_TEST_DATABASE_URL", "")
-# On PostgreSQL each pytest process gets its own database (created in pytest_configure),
-# so parallel runs never drop each other's tables.
-TEST_DATABASE_URL = BASE_TEST_DATABASE_URL
-DEMO_PASSWORD = "ThiDua@2021"
-TEST_PLUGINS_DIR = Path(__file__).parent / "plugins_fixture"
-SHIPPED_EXTRAS = ("khoi_vhxh", "toan_tinh")
+from tests import support
+from tests.support.databases import DATABASES
+from tests.support.year import build_year  # noqa: F401  (registers the "year" template)
 
 
 def pytest_configure(config) -> None:
-    global TEST_DATABASE_URL
-    if not BASE_TEST_DATABASE_URL.startswith("postgresql"):
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(BASE_TEST_DATABASE_URL)
-    name = f"{base.database or 'test'}_thidua_{os.getpid()}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    TEST_DATABASE_URL = base.set(database=name).render_as_string(hide_password=False)
-    config._thidua_database = (base, name)
+    if not hasattr(config, "workerinput"):
+        # pytest-playwright empties its --output folder when a session starts: under xdist
+        # each worker would, while another writes its screenshots. So it is done here, once
+        # (``delete_output_dir`` below turns the plugin's own fixture off).
+        output = config.getoption("--output", None)
+        if output:
+            shutil.rmtree(Path(config.rootpath) / output, ignore_errors=True)
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no test: its workers make their own databases
+    support.TEST_DATABASE_URL = DATABASES.configure(support.BASE_TEST_DATABASE_URL)
+    config._thidua_databases = DATABASES
 
 
 def pytest_unconfigure(config) -> None:
-    created = getattr(config, "_thidua_database", None)
-    if created is None:
-        return
-    from sqlalchemy import create_engine, text
-
-    base, name = created
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    databases = getattr(config, "_thidua_databases", None)
+    if databases is not None:
+        databases.close()
 
 
-def database_kind() -> str:
-    return "postgresql" if TEST_DATABASE_URL.startswith("postgresql") else "sqlite"
+@event.listens_for(Engine, "connect")
+def _no_fsync(dbapi_connection, connection_record) -> None:
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.close()
+    elif module.startswith("psycopg"):
+        dbapi_connection.execute("SET synchronous_commit TO off")
+        if not dbapi_connection.autocommit:
+            dbapi_connection.commit()
 
 
-def make_app(tmp_path: Path, **overrides):
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "THIDUA_NOW": datetime(2021, 6, 10, 9, 0, tzinfo=TIMEZONE),
-        "THIDUA_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
-        "THIDUA_LOAD_ENTRY_POINTS": False,
-        # The core's tests run against Khối 8 and the test plugins under tests/; the other
-        # shipped plugins are tested on their own (tests/shipped_plugins) with nothing disabled.
-        "THIDUA_DISABLED_PLUGINS": list(SHIPPED_EXTRAS)
-        if "THIDUA_DISABLED_PLUGINS" not in os.environ else None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        # Cheap argon2 parameters in tests only: production keeps argon2-cffi's defaults.
-        "THIDUA_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
-    }
-    config.update(overrides)
-    if config["THIDUA_DISABLED_PLUGINS"] is None:
-        del config["THIDUA_DISABLED_PLUGINS"]  # the environment's list applies
-    return create_app(config)
-
-
-def without_extras(names):
-    """Plugin names (or rows with a "name") minus the shipped plugins the core tests ignore."""
-    return [n for n in names if (n["name"] if isinstance(n, dict) else n) not in SHIPPED_EXTRAS]
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir() -> None:
+    """pytest-playwright's fixture of this name empties --output in every xdist worker, maybe
+    while another worker writes its screenshots: pytest_configure empties it once instead."""
 
 
 @pytest.fixture
-def app(tmp_path) -> Iterator:
-    app = make_app(tmp_path)
+def app(request, tmp_path) -> Iterator:
+    """An app over a fresh database holding the schema; when the test also asks for
+    ``demo`` (or ``played_year``), the demo (or the played year) is already in it, copied
+    from a template built once per process."""
+    names = request.fixturenames
+    template = "year" if "played_year" in names else "demo" if "demo" in names else "schema"
+    app = DATABASES.fresh_app(tmp_path, template, scratch=True)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         limiter.reset()
         yield app
         db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    DATABASES.release(app)
 
 
 @pytest.fixture
@@ -117,30 +94,34 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The Khối 8 2021 demo: 8 units, admin, board, an officer and a head per unit."""
+    if DATABASES.is_intact(app, "demo") or DATABASES.is_intact(app, "year"):
+        return app  # the app fixture copied it from the template
+    # A fixture changed the app's plugins or clock after it was made: build the demo as
+    # these rules make it, on an empty schema.
     from core.cli import build_demo
 
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
     build_demo()
     return app
 
 
-def login(client, username: str, password: str = DEMO_PASSWORD):
-    return client.post("/login", data={"username": username, "password": password},
-                       follow_redirects=False)
+@pytest.fixture
+def played_year(app):
+    """The demo with Khối 8's whole 2021 year played through the API (``play_year`` of
+    tests/support/year.py), the clock where it leaves it (25/02/2022 08:00)."""
+    from tests.support.cycle import at
+    from tests.support.year import YEAR_END, play_year
 
+    if DATABASES.is_intact(app, "year"):
+        at(app, *YEAR_END)
+        return app  # the app fixture copied it from the year template
+    from core.cli import build_demo
 
-def api_token(client, username: str, password: str = DEMO_PASSWORD) -> str:
-    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["token"]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def row_counts() -> dict[str, int]:
-    """Rows per table, to show that a rejected request changed nothing."""
-    counts = {}
-    for table in db.metadata.sorted_tables:
-        counts[table.name] = db.session.scalar(select(func.count()).select_from(table))
-    return counts
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    build_demo()
+    play_year(app, app.test_client())
+    return app

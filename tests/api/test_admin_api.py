@@ -4,8 +4,9 @@ unit; archive a campaign; the board's proposals as XLSX and PDF; next year's mem
 import io
 import subprocess
 
-from conftest import api_token, bearer, row_counts
 from openpyxl import load_workbook
+
+from tests.support import api_token, bearer, row_counts
 
 
 def test_edit_deactivate_and_reset(client, demo):
@@ -49,14 +50,7 @@ def test_edit_unit_and_archive(client, demo):
                        headers=admin).status_code == 409
 
 
-def test_proposals_exports(app, client, demo):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "documents"))
-    from year import play_year
-
-    play_year(app, client)
+def test_proposals_exports(app, client, played_year):
     board = bearer(api_token(client, "bantdkt"))
     xlsx = client.get("/api/v1/board/2021/proposals.xlsx", headers=board)
     assert xlsx.status_code == 200

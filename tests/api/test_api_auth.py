@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import api_token, bearer, row_counts
-from plugins_fixture.support import PASSWORD, seed_people
 from sqlalchemy import select, text
 
 from core.extensions import db
 from core.models import ApiToken, AuditEvent
+from tests.support import api_token, bearer, row_counts
+from tests.support.plugins import PASSWORD, seed_people
 
 UNAUTHORIZED = {"error": {"code": "unauthorized", "message":
                           "Cần đăng nhập: gửi mã truy cập trong tiêu đề Authorization."}}

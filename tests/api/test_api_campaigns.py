@@ -7,8 +7,15 @@ import dataclasses
 import types
 
 import pytest
-from conftest import api_token, bearer, row_counts
-from plugins_fixture.support import (
+from sqlalchemy import select
+
+import plugins.khoi8 as khoi8
+from core.extensions import db
+from core.models import Unit
+from core.plugin_api import hookimpl
+from core.voting import CouncilVote, PollDefinition
+from tests.support import api_token, bearer, row_counts
+from tests.support.plugins import (
     KHOI8_MEMBERS,
     THU_MEMBERS,
     PlanPlugin,
@@ -17,13 +24,6 @@ from plugins_fixture.support import (
     register_test_plugins,
     seed_people,
 )
-from sqlalchemy import select
-
-import plugins.khoi8 as khoi8
-from core.extensions import db
-from core.models import Unit
-from core.plugin_api import hookimpl
-from core.voting import CouncilVote, PollDefinition
 
 DETAIL_KEYS = {"bloc", "year", "title", "plugin", "plugin_version", "status", "members",
                "criteria", "max_total", "calendar", "current_phases", "voting"}
@@ -69,7 +69,8 @@ def test_admin_and_board_open_a_campaign(world, client, username):
     after = row_counts()
     nodes = sum(1 for top in khoi8.criteria_2021() for _ in top.walk())
     assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
-        "blocs": 1, "campaigns": 1, "memberships": 8, "criteria": nodes, "audit_events": 1}
+        "blocs": 1, "campaigns": 1, "memberships": 8, "criteria": nodes, "plan_revisions": 1,
+        "audit_events": 1}
 
 
 def test_campaign_list(admin, client):

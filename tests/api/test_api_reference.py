@@ -4,12 +4,12 @@ refused with a Vietnamese message, ``fields`` and no change to the database."""
 from __future__ import annotations
 
 import pytest
-from conftest import api_token, bearer, row_counts, without_extras
-from plugins_fixture.support import PASSWORD, register_test_plugins, seed_people
 from sqlalchemy import inspect, select
 
 from core.extensions import db
 from core.models import Unit, User
+from tests.support import api_token, bearer, row_counts, without_extras
+from tests.support.plugins import PASSWORD, register_test_plugins, seed_people
 
 UNIT = {"code": "so-nn", "name": "Sở Nông nghiệp và Phát triển nông thôn",
         "short_name": "Sở NN&PTNT"}

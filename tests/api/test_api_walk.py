@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from helpers import Api, at, full_registration, item_codes
+from tests.support.cycle import Api, at, full_registration, item_codes
 
 UNITS = ["so-tttt", "so-ldtbxh", "so-vhttdl", "so-gddt", "so-yte", "so-khcn", "so-noivu",
          "so-tuphap"]

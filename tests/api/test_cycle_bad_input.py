@@ -1,8 +1,9 @@
 """Bad input on the cycle's API: a clear Vietnamese error, the right status, nothing changed."""
 
 import pytest
-from conftest import row_counts
-from helpers import BASE, Api, at, full_registration, item_codes
+
+from tests.support import row_counts
+from tests.support.cycle import BASE, Api, at, full_registration, item_codes
 
 LONG = "x" * 10_000
 SQL = "'; DROP TABLE registrations; --"

@@ -1,23 +1,21 @@
 """Fixtures for the real-browser tests: Debian's Chromium, and the app served on loopback.
 
-``live_server`` serves a fresh database holding the Khối 8 2021 demo with werkzeug in a
-background thread on 127.0.0.1 at a free port, and yields the base URL. It is module-scoped:
-on PostgreSQL the browser tests share the test database with the rest of the suite, so the
-tables are created when a browser module starts and dropped when it ends.
+``live_server`` serves a database of its own holding the Khối 8 2021 demo (a copy of the
+demo template, tests/support/databases.py) with werkzeug in a background thread on
+127.0.0.1 at a free port (so xdist workers never collide), and yields a ``Server`` (URL and
+app). It is module-scoped: a module that needs another state serves its own app with
+``serve(app)`` (tests/support/browser.py).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import make_app
-from werkzeug.serving import make_server
 
-from core.extensions import db, limiter
+from tests.support.browser import Server, serve
+from tests.support.databases import DATABASES
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,32 +43,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    from core.cli import build_demo
-
-    tmp_path = tmp_path_factory.mktemp("live")
-    # CSRF on, as in production: the browser posts the form's hidden token.
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
+def live_server(tmp_path_factory) -> Iterator[Server]:
+    """The Khối 8 2021 demo served on loopback, CSRF on as in production (the browser posts
+    the form's hidden token). Yields a ``Server``: its ``url``, its ``app``, and ``at(...)``
+    to move the app's clock."""
+    app = DATABASES.fresh_app(tmp_path_factory.mktemp("live"), "demo", WTF_CSRF_ENABLED=True)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serve(app) as server:
+            yield server
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        DATABASES.release(app)
 
 
 @pytest.fixture
@@ -79,7 +61,3 @@ def requested_urls(page) -> list[str]:
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     return urls
-
-
-def hosts(urls: list[str]) -> set[str]:
-    return {urlsplit(url).hostname or "" for url in urls}

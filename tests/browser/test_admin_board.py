@@ -12,27 +12,19 @@ and the history charts at 1280 and 390 pixels wide are kept in ``test-results/``
 from __future__ import annotations
 
 import io
-import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_PASSWORD, make_app
-from flask import Flask
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 import plugins.khoi8 as khoi8
-from core.extensions import db, limiter
 from core.plugin_api import BlocInfo, hookimpl
-
-from .conftest import hosts
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "documents"))
-from year import play_year  # noqa: E402
+from tests.support import DEMO_PASSWORD
+from tests.support.browser import Server, hosts, serve
+from tests.support.databases import DATABASES
+from tests.support.year import played_app
 
 pytestmark = pytest.mark.browser
 
@@ -70,44 +62,18 @@ class SecondBloc:
         return khoi8.voting_2021() if bloc == "khoi-xd" else None
 
 
-@dataclass
-class Server:
-    url: str
-    app: Flask
-
-
 @pytest.fixture(scope="module")
 def board_server(tmp_path_factory) -> Iterator[Server]:
-    """``live_server`` of tests/browser/conftest.py (the Khối 8 2021 demo, CSRF on), with Khối
-    8's year played and a second bloc's plugin registered."""
-    from core.cli import build_demo
-
-    tmp_path = tmp_path_factory.mktemp("board-live")
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
-        db.session.commit()
-        # CSRF is on: the API (bearer tokens) is exempt, so the year is played as in the tests.
-        play_year(app, app.test_client())
-        db.session.remove()
+    """Like ``live_server`` (CSRF on), over Khối 8's played year (a copy of the "year"
+    template), with a second bloc's plugin registered."""
+    app = played_app(tmp_path_factory.mktemp("board-live"), WTF_CSRF_ENABLED=True)
     app.extensions["thidua"].register(SecondBloc(), "khoi-xd")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="board-live-server", daemon=True)
-    thread.start()
     try:
-        yield Server(f"http://127.0.0.1:{server.server_port}", app)
+        with serve(app) as server:
+            yield server
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         app.extensions["thidua"].unregister("khoi-xd")
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        DATABASES.release(app)
 
 
 def sign_in(page: Page, server: Server, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -11,69 +11,19 @@ status pages at 1280 and 390 pixels wide are kept in ``test-results/``.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_PASSWORD, make_app
-from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from core.config import TIMEZONE
-from core.extensions import db, limiter
-
-from .conftest import hosts
+from tests.support import DEMO_PASSWORD
+from tests.support.browser import Server, hosts
 
 pytestmark = pytest.mark.browser
 
 BASE = "/campaigns/khoi-8/2021"
 UNIT = "Sở Văn hóa, Thể thao và Du lịch"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@dataclass
-class Server:
-    url: str
-    app: Flask
-
-    def at(self, *moment: int) -> None:
-        """Move the application clock (Asia/Ho_Chi_Minh)."""
-        self.app.config["THIDUA_NOW"] = datetime(*moment, tzinfo=TIMEZONE)
-
-
-@pytest.fixture(scope="module")
-def cycle_server(tmp_path_factory) -> Iterator[Server]:
-    """Like ``live_server`` (the Khối 8 2021 demo, CSRF on), with a handle on the app so the
-    test can move its clock."""
-    from core.cli import build_demo
-
-    tmp_path = tmp_path_factory.mktemp("cycle-live")
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="cycle-live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 def sign_in(page: Page, server: Server, username: str) -> None:
@@ -108,9 +58,9 @@ def shoot(page: Page, out: Path, name: str) -> None:
     assert overflow <= 390, f"{name}: the page is {overflow}px wide at 390px"
 
 
-def test_the_year_in_the_browser(page: Page, cycle_server: Server, requested_urls,
+def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls,
                                  pytestconfig) -> None:
-    server = cycle_server
+    server = live_server
     # test-results/ (pytest-playwright's --output, which it empties when a session starts).
     out = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output", "test-results")
     out.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_PASSWORD, database_kind
 from playwright.sync_api import Page, expect
 
-from .conftest import hosts
+from tests.support import DEMO_PASSWORD, database_kind
+from tests.support.browser import Server, hosts
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,9 @@ def active_element(page: Page) -> dict:
         " type: document.activeElement.type || ''})")
 
 
-def test_officer_reads_the_khoi8_calendar(page: Page, live_server: str, requested_urls,
+def test_officer_reads_the_khoi8_calendar(page: Page, live_server: Server, requested_urls,
                                           pytestconfig) -> None:
-    page.goto(f"{live_server}/campaigns/khoi-8/2021")
+    page.goto(f"{live_server.url}/campaigns/khoi-8/2021")
     # Not signed in: sent to the sign-in form, in Vietnamese.
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -49,13 +49,13 @@ def test_officer_reads_the_khoi8_calendar(page: Page, live_server: str, requeste
     page.get_by_role("button", name="Đăng nhập").click()
 
     # ``next`` brings the officer straight back; go through the home page as a person would.
-    page.goto(f"{live_server}/")
+    page.goto(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
     link = page.locator('a[href$="/campaigns/khoi-8/2021"]').first
     expect(link).to_contain_text("Khối 8")
     link.click()
 
-    expect(page).to_have_url(f"{live_server}/campaigns/khoi-8/2021")
+    expect(page).to_have_url(f"{live_server.url}/campaigns/khoi-8/2021")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Khối 8")
     expect(page.get_by_role("heading", level=1)).to_contain_text("2021")
     # Kept for a person to look at (also when an assertion below fails).
@@ -95,8 +95,8 @@ def test_officer_reads_the_khoi8_calendar(page: Page, live_server: str, requeste
     assert hosts(requested_urls) == {"127.0.0.1"}, requested_urls
 
 
-def test_sign_in_with_the_keyboard_only(page: Page, live_server: str, requested_urls) -> None:
-    page.goto(f"{live_server}/login")
+def test_sign_in_with_the_keyboard_only(page: Page, live_server: Server, requested_urls) -> None:
+    page.goto(f"{live_server.url}/login")
     # The user name field has the focus when the page opens.
     expect(page.locator("#username")).to_be_focused()
 
@@ -111,14 +111,14 @@ def test_sign_in_with_the_keyboard_only(page: Page, live_server: str, requested_
     assert (focused["tag"], focused["type"]) == ("BUTTON", "submit")
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(f"{live_server}/")
+    expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
     expect(page.locator("main")).to_contain_text("Đăng nhập thành công.")
     assert hosts(requested_urls) == {"127.0.0.1"}, requested_urls
 
 
-def test_wrong_password_is_refused_in_vietnamese(page: Page, live_server: str) -> None:
-    page.goto(f"{live_server}/login")
+def test_wrong_password_is_refused_in_vietnamese(page: Page, live_server: Server) -> None:
+    page.goto(f"{live_server.url}/login")
     page.keyboard.type("tttt.canbo")
     page.keyboard.press("Tab")
     page.keyboard.type("sai-mat-khau")
@@ -127,5 +127,5 @@ def test_wrong_password_is_refused_in_vietnamese(page: Page, live_server: str) -
     expect(page.locator("main")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng.")
     expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
     # Still signed out: the campaign page sends back to the form.
-    page.goto(f"{live_server}/campaigns/khoi-8/2021")
+    page.goto(f"{live_server.url}/campaigns/khoi-8/2021")
     expect(page).to_have_url(re.compile(r"/login"))

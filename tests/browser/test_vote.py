@@ -11,22 +11,13 @@ results at 390 and 1280 pixels wide are kept in ``test-results/``.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_PASSWORD, api_token, bearer, make_app
-from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
-from core.config import TIMEZONE
-from core.extensions import db, limiter
-
-from .conftest import hosts
+from tests.support import DEMO_PASSWORD, api_token, bearer
+from tests.support.browser import Server, hosts
 
 pytestmark = pytest.mark.browser
 
@@ -48,46 +39,6 @@ SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
                return {text: (el.innerText || el.value || el.name || '').trim().slice(0, 40),
                        tag: el.tagName, w: Math.round(r.width), h: Math.round(r.height)}; })
   .filter(t => t.h < 44 || t.w < 44)"""
-
-
-@dataclass
-class Server:
-    url: str
-    app: Flask
-
-    def at(self, *moment: int) -> None:
-        """Move the application clock (Asia/Ho_Chi_Minh)."""
-        self.app.config["THIDUA_NOW"] = datetime(*moment, tzinfo=TIMEZONE)
-
-
-@pytest.fixture(scope="module")
-def vote_server(tmp_path_factory) -> Iterator[Server]:
-    """``live_server`` of tests/browser/conftest.py (the Khối 8 2021 demo, CSRF on), with a
-    handle on the app so that the test can move its clock (that fixture yields only the URL)."""
-    from core.cli import build_demo
-
-    tmp_path = tmp_path_factory.mktemp("vote-live")
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="vote-live-server", daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 def sign_in(page: Page, server: Server, username: str) -> None:
@@ -123,8 +74,8 @@ def polls_card(page: Page, title: str):
 
 
 def test_a_head_votes_from_a_phone(page: Page, browser: Browser, browser_context_args: dict,
-                                   vote_server: Server, requested_urls, pytestconfig) -> None:
-    server = vote_server
+                                   live_server: Server, requested_urls, pytestconfig) -> None:
+    server = live_server
     out = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output", "test-results")
     out.mkdir(parents=True, exist_ok=True)
     server.at(2022, 2, 20, 9, 0)

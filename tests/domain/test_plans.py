@@ -6,13 +6,13 @@ import dataclasses
 from datetime import date
 
 import pytest
-from plugins_fixture import khoi_thu, tinh_thu_nghiem
-from plugins_fixture.support import phase
 
 import plugins.khoi8 as khoi8
 from core.plugin_api import Criterion, Phase
 from core.services.plans import calendar_problems, criteria_problems, voting_problems
 from core.voting import CouncilVote, PollDefinition
+from tests.plugins.fixtures import khoi_thu, tinh_thu_nghiem
+from tests.support.plugins import phase
 
 D = date
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugins_fixture.support import PLUGINS_DIR, PlanPlugin, good_calendar, good_criteria
 
 from core.config import PROJECT_ROOT
 from core.voting import CouncilVote, PollDefinition
+from tests.support.plugins import PLUGINS_DIR, PlanPlugin, good_calendar, good_criteria
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 

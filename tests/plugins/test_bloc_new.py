@@ -5,9 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import make_app
-
 from core.extensions import db
+from tests.support import make_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

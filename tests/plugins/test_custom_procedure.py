@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
-from conftest import api_token, bearer
-from plugins_fixture import khoi_thu
-from plugins_fixture.support import THU_MEMBERS, seed_people
 from sqlalchemy import select
 
 from core.extensions import db
@@ -19,13 +16,18 @@ from core.plugin_api import hookimpl
 from core.voting import (
     BallotRejected,
     PollContext,
+    PollDescription,
     PollResult,
     PollSpec,
+    ProcedureDescription,
     VotingProcedure,
     procedure_from_snapshot,
     register_procedure,
     registered_procedures,
 )
+from tests.plugins.fixtures import khoi_thu
+from tests.support import api_token, bearer
+from tests.support.plugins import THU_MEMBERS, seed_people
 
 
 @register_procedure
@@ -60,6 +62,14 @@ class ShowOfHands:
         counts = tuple({"candidate": c, "votes": v} for c, v in sorted(votes.items()))
         return PollResult(len(ctx.members), len(ballots), len(ballots), 0, True, counts,
                           elected)
+
+    def describe(self, ctx: PollContext) -> ProcedureDescription:
+        needed = len(ctx.members) // 2 + 1
+        return ProcedureDescription(
+            rules=(f"Biểu quyết giơ tay: đơn vị trúng khi được ít nhất {needed} trên "
+                   f"{len(ctx.members)} đơn vị thành viên đồng ý.",),
+            polls=(PollDescription(self.question, "Chọn 1 đơn vị", 1,
+                                   "Tất cả đơn vị thành viên"),))
 
 
 def plugin(question: str):

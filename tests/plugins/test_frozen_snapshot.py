@@ -7,8 +7,6 @@ import types
 from datetime import date
 
 import pytest
-from conftest import api_token, bearer, login, without_extras
-from plugins_fixture.support import KHOI8_MEMBERS, seed_people
 from sqlalchemy import select
 
 import plugins.khoi8 as khoi8
@@ -18,6 +16,8 @@ from core.plugin_api import BlocInfo, Criterion, Phase, hookimpl
 from core.services import campaigns
 from core.services.plans import gather_plan
 from core.voting import CouncilVote, PollDefinition, procedure_from_snapshot
+from tests.support import api_token, bearer, login, without_extras
+from tests.support.plugins import KHOI8_MEMBERS, seed_people
 
 DETAIL = "/api/v1/campaigns/khoi-8/2021"
 

@@ -13,14 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import api_token, bearer
-from plugins_fixture import khoi_thu
-from plugins_fixture.support import (
-    KHOI8_MEMBERS,
-    THU_MEMBERS,
-    register_test_plugins,
-    seed_people,
-)
 from sqlalchemy import select
 
 import plugins.khoi8 as khoi8
@@ -28,6 +20,14 @@ from core.config import TIMEZONE
 from core.extensions import db
 from core.models import Campaign, CriterionRow
 from core.voting import PollContext, procedure_from_snapshot
+from tests.plugins.fixtures import khoi_thu
+from tests.support import api_token, bearer
+from tests.support.plugins import (
+    KHOI8_MEMBERS,
+    THU_MEMBERS,
+    register_test_plugins,
+    seed_people,
+)
 
 
 @dataclass(frozen=True)

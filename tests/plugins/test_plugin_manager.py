@@ -7,15 +7,6 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import api_token, bearer, login, make_app, without_extras
-from plugins_fixture import khoi_thu, tinh_thu_nghiem
-from plugins_fixture.support import (
-    BROKEN_DIR,
-    KHOI8_MEMBERS,
-    PLUGINS_DIR,
-    app_with_db,
-    seed_people,
-)
 
 import core.plugins
 from core.config import PROJECT_ROOT
@@ -23,6 +14,15 @@ from core.errors import PluginError
 from core.plugin_api import hookimpl
 from core.plugins import ENTRY_POINT_GROUP, PluginHost
 from core.services.plans import gather_plan
+from tests.plugins.fixtures import khoi_thu, tinh_thu_nghiem
+from tests.support import api_token, bearer, login, make_app, without_extras
+from tests.support.plugins import (
+    BROKEN_DIR,
+    KHOI8_MEMBERS,
+    PLUGINS_DIR,
+    app_with_db,
+    seed_people,
+)
 
 ALL_HOOKS = ["thidua_criteria", "thidua_document_templates", "thidua_phase_calendar",
              "thidua_register_blocs", "thidua_voting_procedure"]

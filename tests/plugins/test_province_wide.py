@@ -6,14 +6,6 @@ from __future__ import annotations
 import types
 
 import pytest
-from conftest import api_token, bearer, row_counts
-from plugins_fixture import tinh_thu_nghiem
-from plugins_fixture.support import (
-    KHOI8_MEMBERS,
-    THU_MEMBERS,
-    register_test_plugins,
-    seed_people,
-)
 from sqlalchemy import select
 
 from core.extensions import db
@@ -21,6 +13,14 @@ from core.models import Bloc, Campaign
 from core.plugin_api import hookimpl
 from core.services.plans import gather_plan
 from core.voting import CouncilVote, PollDefinition
+from tests.plugins.fixtures import tinh_thu_nghiem
+from tests.support import api_token, bearer, row_counts
+from tests.support.plugins import (
+    KHOI8_MEMBERS,
+    THU_MEMBERS,
+    register_test_plugins,
+    seed_people,
+)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_bloc_specific_answer_overrides_the_province_wide_one(world, client):
 def test_registration_order_does_not_matter_for_trylast(app):
     """Province-wide first, bloc plugin last, or the other way round: the same answer."""
     host = app.extensions["thidua"]
-    from plugins_fixture import khoi_thu
+    from tests.plugins.fixtures import khoi_thu
 
     host.unregister("khoi8")
     host.register(tinh_thu_nghiem, "tinh_thu_nghiem")
@@ -135,7 +135,7 @@ def documents_plugin(answer, *, trylast: bool = False):
 
 
 def test_document_templates_bloc_specific_wins_over_province_wide(app):
-    from plugins_fixture import khoi_thu
+    from tests.plugins.fixtures import khoi_thu
 
     host = app.extensions["thidua"]
     host.register(khoi_thu, "khoi_thu")

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from conftest import api_token, bearer, make_app
 
 from core.config import TIMEZONE
 from core.extensions import db, limiter
 from core.plugin_api import hookimpl
 from core.services import accounts
+from core.unit_of_work import unit_of_work
+from tests.support import api_token, bearer
+from tests.support.databases import DATABASES
 
 BASE = "/api/v1/campaigns/khoi-vhxh/2021"
 UNITS = ["so-a", "so-b", "so-c", "so-d", "so-e"]
@@ -21,23 +23,21 @@ PASSWORD = "MatKhau@2021"
 
 @pytest.fixture
 def world(tmp_path):
-    app = make_app(tmp_path, THIDUA_DISABLED_PLUGINS=[])
+    app = DATABASES.fresh_app(tmp_path, scratch=True, THIDUA_DISABLED_PLUGINS=[])
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         limiter.reset()
-        accounts.create_user("admin", "Quản trị", PASSWORD, admin=True, actor=None)
-        accounts.create_user("board", "Ban TĐKT", PASSWORD, board=True, actor=None)
-        for code in UNITS:
-            accounts.create_unit(code, f"Sở {code[-1].upper()} (minh họa)", code.upper(),
-                                 actor=None)
-            for role in ("officer", "head"):
-                accounts.create_user(f"{code}.{role}", f"{role} {code}", PASSWORD,
-                                     unit_code=code, role=role, actor=None)
+        with unit_of_work():
+            accounts.create_user("admin", "Quản trị", PASSWORD, admin=True, actor=None)
+            accounts.create_user("board", "Ban TĐKT", PASSWORD, board=True, actor=None)
+            for code in UNITS:
+                accounts.create_unit(code, f"Sở {code[-1].upper()} (minh họa)", code.upper(),
+                                     actor=None)
+                for role in ("officer", "head"):
+                    accounts.create_user(f"{code}.{role}", f"{role} {code}", PASSWORD,
+                                         unit_code=code, role=role, actor=None)
         yield app
         db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    DATABASES.release(app)
 
 
 def at(app, *args):

@@ -6,8 +6,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import row_counts
-from helpers import BASE, Api, at
+
+from tests.support import row_counts
+from tests.support.cycle import BASE, Api, at
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

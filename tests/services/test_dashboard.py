@@ -3,81 +3,59 @@ SQL queries whatever the number of blocs (3 vs 30 blocs of 12 units)."""
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-from pathlib import Path
-
-from sqlalchemy import event
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "documents"))
-
-from conftest import api_token, bearer  # noqa: E402
-from many_blocs import ManyBlocs  # noqa: E402
-from year import play_year  # noqa: E402
-
-from core.extensions import db  # noqa: E402
-from core.models import Registration, Unit  # noqa: E402
-from core.services import accounts, campaigns, clock  # noqa: E402
+from core.extensions import db
+from tests.support import api_token, bearer, counting, login
+from tests.support.html import parse
+from tests.support.many_blocs import build_blocs
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
-def queries_for(app, blocs: int) -> int:
+def queries_for(app, blocs: int) -> tuple[int, int]:
+    """SQL statements run by GET /api/v1/board/2021 and by the page GET /board/2021 with
+    ``blocs`` blocs of 12 units, 6 registered (one of them late)."""
     db.drop_all()
     db.create_all()
-    admin = accounts.create_user("admin", "Quản trị", "MatKhau@2021", admin=True, actor=None)
-    accounts.create_user("board", "Ban TĐKT", "MatKhau@2021", board=True, actor=None)
-    plugin = ManyBlocs(blocs)
-    app.extensions["thidua"].register(plugin, f"many-{blocs}")
-    now = clock.now()
-    for b, code in enumerate(plugin.codes):
-        units = [Unit(code=f"u{b:02d}-{i:02d}", name=f"Đơn vị {b}-{i}", short_name=f"U{i}",
-                      created_at=now) for i in range(12)]
-        db.session.add_all(units)
-        db.session.commit()
-        roles = ["leader", "deputy"] + ["member"] * 10
-        campaign = campaigns.open_campaign(
-            code, 2021, [campaigns.MemberSpec(u.code, r) for u, r in zip(units, roles, strict=True)],
-            actor=admin)
-        for unit in units[:6]:
-            db.session.add(Registration(campaign_id=campaign.id, unit_id=unit.id,
-                                        status="submitted", submitted_at=now, updated_at=now,
-                                        late=unit is units[5], version=1))
-        db.session.commit()
-    client = app.test_client()
-    headers = bearer(api_token(client, "board", "MatKhau@2021"))
-    client.get("/api/v1/board/2021", headers=headers)
-    db.session.remove()
-    with counting() as statements:
-        response = client.get("/api/v1/board/2021", headers=headers)
-    assert response.status_code == 200
-    body = response.get_json()
-    assert len(body["blocs"]) == blocs
-    step = body["blocs"][0]["steps"][0]
-    assert (step["done"], step["total"], len(step["late"])) == (6, 12, 1)
-    app.extensions["thidua"].unregister(f"many-{blocs}")
-    db.session.remove()
-    return len(statements)
+    build_blocs(app, blocs)
+    try:
+        client = app.test_client()
+        headers = bearer(api_token(client, "board", "MatKhau@2021"))
+        client.get("/api/v1/board/2021", headers=headers)
+        db.session.remove()
+        with counting() as statements:
+            response = client.get("/api/v1/board/2021", headers=headers)
+        assert response.status_code == 200
+        body = response.get_json()
+        assert len(body["blocs"]) == blocs
+        step = body["blocs"][0]["steps"][0]
+        assert (step["done"], step["total"], len(step["late"])) == (6, 12, 1)
+        api = len(statements)
+
+        pages = app.test_client()
+        assert login(pages, "board", "MatKhau@2021").status_code == 302
+        pages.get("/board/2021")
+        db.session.remove()
+        with counting() as statements:
+            response = pages.get("/board/2021")
+        assert response.status_code == 200
+        page = parse(response)
+        rows = page.by_id("blocs").find("tbody").find_all("tr")
+        assert len(rows) == blocs
+        step = page.by_id("step-khoi-t00-registration")
+        assert step.find("strong", class_="count").text == "6/12"
+        assert step.find("details", class_="late").find("summary").text == "Nộp muộn: 1"
+        return api, len(statements)
+    finally:
+        app.extensions["thidua"].unregister(f"many-{blocs}")
+        db.session.remove()
 
 
 def test_constant_queries_3_vs_30_blocs(app):
-    assert queries_for(app, 3) == queries_for(app, 30)
+    """The API and the dashboard page (one world per size for both: it takes a while)."""
+    (api_small, page_small), (api_large, page_large) = queries_for(app, 3), queries_for(app, 30)
+    assert api_small == api_large, {"3 blocs": api_small, "30 blocs": api_large}
+    assert page_small == page_large, {"3 blocs": page_small, "30 blocs": page_large}
 
 
-def test_dashboard_lists_proposals_across_blocs(app, client, demo):
-    play_year(app, client)
+def test_dashboard_lists_proposals_across_blocs(app, client, played_year):
     headers = bearer(api_token(client, "bantdkt"))
     body = client.get("/api/v1/board/2021", headers=headers).get_json()
     khoi = body["blocs"][0]
@@ -98,8 +76,7 @@ def test_only_board_and_admin(app, client, demo):
     assert client.get("/api/v1/board/2021", headers=board).status_code == 200
 
 
-def test_history_of_bloc_and_unit(app, client, demo):
-    play_year(app, client)
+def test_history_of_bloc_and_unit(app, client, played_year):
     headers = bearer(api_token(client, "bantdkt"))
     bloc = client.get("/api/v1/history/blocs/khoi-8", headers=headers).get_json()
     year = bloc["years"][0]

@@ -1,7 +1,8 @@
 """Deadlines in Asia/Ho_Chi_Minh: the boundary second, late policies, extensions."""
 
 import pytest
-from helpers import Api, at, full_registration, item_codes
+
+from tests.support.cycle import Api, at, full_registration, item_codes
 
 
 def _register(app, client, unit="so-vhttdl", user="vhttdl.canbo"):

@@ -7,16 +7,15 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import api_token, bearer  # noqa: E402
-from year import play_year  # noqa: E402
+from tests.support import api_token, bearer, database_kind
+from tests.support.databases import DATABASES
+from tests.support.year import played_app
 
 BASE = "/api/v1/campaigns/khoi-8/2021"
 MOTTO = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
@@ -47,24 +46,13 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    """One app, one played year, shared by the tests of this module (it takes a while)."""
-    from conftest import make_app
-
-    from core.cli import build_demo
-    from core.extensions import db, limiter
-
-    app = make_app(tmp_path_factory.mktemp("docs"))
+    """One app, one played year (a copy of the "year" template: tests/support/year.py),
+    shared by the tests of this module."""
+    app = played_app(tmp_path_factory.mktemp("docs"))
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
         client = app.test_client()
-        play_year(app, client)
         yield app, client, bearer(api_token(client, "tttt.canbo"))
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    DATABASES.release(app)
 
 
 def text_of(data: bytes, *, first: int | None = None, last: int | None = None) -> str:
@@ -135,6 +123,63 @@ def test_final_document_is_byte_identical(finished):
     listed = {d["name"]: d for d in client.get(f"{BASE}/documents", headers=headers).get_json()}
     assert listed["bien-ban-kiem-phieu"]["issued"] is True
     assert len(listed) == 6 + 2 * 8  # six bloc documents + two per unit for eight units
+
+
+def test_the_get_that_issues_a_final_document_commits_it(finished):
+    """A GET that writes: the request's unit of work commits the stored document with its
+    audit event (another connection sees them), and it is issued once however often read."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.models import AuditEvent, IssuedDocument
+
+    app, client, headers = finished
+    for _ in range(2):
+        response = client.get(f"{BASE}/documents/bien-ban-kiem-phieu.pdf", headers=headers)
+        assert response.headers["X-Document-Status"] == "final"
+    with db.engine.connect() as other:
+        stored = other.scalar(select(func.count()).select_from(IssuedDocument).where(
+            IssuedDocument.name == "bien-ban-kiem-phieu"))
+        events = other.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "document.issue",
+            AuditEvent.object_id == "khoi-8/2021/bien-ban-kiem-phieu"))
+    assert (stored, events) == (1, 1)
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="concurrency is tested on PostgreSQL")
+def test_two_requests_issuing_one_document_store_it_once(finished):
+    """The second waits for the first's commit (the audit lock) and serves what it stored."""
+    import threading
+
+    from sqlalchemy import delete, func, select
+
+    from core.extensions import db
+    from core.models import AuditEvent, IssuedDocument
+
+    app, client, headers = finished
+    db.session.execute(delete(IssuedDocument).where(IssuedDocument.name == "to-trinh"))
+    db.session.commit()
+    issued = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.issue", AuditEvent.object_id == "khoi-8/2021/to-trinh")
+    before = db.session.scalar(issued)
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str | None]] = []
+
+    def fetch() -> None:
+        barrier.wait(timeout=30)
+        response = app.test_client().get(f"{BASE}/documents/to-trinh.pdf", headers=headers)
+        answers.append((response.status_code, response.headers.get("X-Document-Status")))
+
+    threads = [threading.Thread(target=fetch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.rollback()
+    assert answers == [(200, "final"), (200, "final")]
+    assert db.session.scalar(select(func.count()).select_from(IssuedDocument).where(
+        IssuedDocument.name == "to-trinh")) == 1
+    assert db.session.scalar(issued) == before + 1
 
 
 def test_workbook_reopens_with_values(finished):

@@ -1,7 +1,8 @@
 """The iCalendar feed of a user's deadlines, fetched by a calendar program with a signed URL."""
 
-from helpers import Api, at
 from icalendar import Calendar
+
+from tests.support.cycle import Api, at
 
 
 def test_feed_lists_deadlines_with_extensions(app, client, demo):

@@ -4,12 +4,12 @@ broken encodings, missing columns, duplicates, unknown units, formulas."""
 import io
 
 import pytest
-from conftest import api_token, bearer, row_counts
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Unit, User
+from tests.support import api_token, bearer, row_counts
 
 
 def workbook(units, users) -> bytes:

@@ -17,12 +17,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import database_kind, make_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, inspect, text
 
 from core.config import PROJECT_ROOT
 from core.extensions import db
+from tests.support import database_kind, make_app
 
 MIGRATIONS = str(PROJECT_ROOT / "migrations")
 

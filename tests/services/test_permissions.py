@@ -1,8 +1,9 @@
 """Roles × actions, in full: a unit can never write another unit's data."""
 
 import pytest
-from conftest import api_token, bearer
-from helpers import BASE, at, full_registration, item_codes
+
+from tests.support import api_token, bearer
+from tests.support.cycle import BASE, at, full_registration, item_codes
 
 ROLES = {
     "officer": "vhttdl.canbo",     # the unit's own officer

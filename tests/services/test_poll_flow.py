@@ -4,11 +4,11 @@ results that match the ballots, receipts each voter can find."""
 import hashlib
 
 import pytest
-from conftest import row_counts
-from vote_helpers import HEADS, Api, at
 
 from core.extensions import db
 from core.models import AuditEvent, Ballot
+from tests.support import row_counts
+from tests.support.voting import HEADS, Api, at
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """The status grid, ranking and campaign pages run a constant number of SQL queries whatever
 the number of units (8 vs 40)."""
 
-from contextlib import contextmanager
 
-from bulk import build
-from conftest import api_token, bearer, login
-from sqlalchemy import event
 
 from core.extensions import db
+from tests.support import api_token, bearer, counting, login
+from tests.support.bulk import build
 
 PAGES = [
     "/api/v1/campaigns/khoi-8/2021",
@@ -15,20 +13,6 @@ PAGES = [
     "/api/v1/campaigns/khoi-8/2021/ranking",
     "/campaigns/khoi-8/2021",
 ]
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def queries_for(app, units: int) -> dict[str, int]:

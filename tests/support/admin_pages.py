@@ -4,23 +4,14 @@ clients, an import workbook, the HTML reader of tests/web, a SQL statement count
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from conftest import login
 from openpyxl import Workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Campaign, Unit, User
-
-TESTS = Path(__file__).resolve().parent.parent
-# play_year (tests/documents/year.py) plays Khối 8's whole 2021 year through the API.
-sys.path.insert(0, str(TESTS / "documents"))
-
-from web.conftest import parse  # noqa: E402,F401  (re-exported for the tests)
+from tests.support import counting, login  # noqa: F401  (counting: re-exported)
+from tests.support.html import parse  # noqa: F401  (re-exported for the tests)
 
 
 def page_client(app, username: str | None):
@@ -79,16 +70,3 @@ USERS = [["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "
          ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "MatKhau@2024"]]
 
 
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)

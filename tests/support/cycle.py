@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conftest import api_token, bearer
-
 from core.config import TIMEZONE
+from tests.support import api_token, bearer
 
 BASE = "/api/v1/campaigns/khoi-8/2021"
 

@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from conftest import login
 from sqlalchemy import select
 
 from core.config import TIMEZONE
@@ -15,6 +14,8 @@ from core.extensions import db
 from core.models import Campaign, User
 from core.services import campaigns, registration, reports, scoring
 from core.services.cycle import criteria_rows
+from core.unit_of_work import transactional
+from tests.support import login
 
 B = "/campaigns/khoi-8/2021"
 UNIT = "so-vhttdl"
@@ -81,6 +82,7 @@ def full_targets(count: int) -> dict[int, str]:
     return {i: f"Chỉ tiêu số {i + 1}: hoàn thành 100% kế hoạch" for i in range(count)}
 
 
+@transactional
 def submit_registration(unit_code: str = UNIT, username: str = OFFICER) -> None:
     """The unit's full registration, submitted through the service (the last item "không áp
     dụng")."""
@@ -90,12 +92,14 @@ def submit_registration(unit_code: str = UNIT, username: str = OFFICER) -> None:
     registration.save(campaign(), unit_code, items, submit=True, actor=user(username))
 
 
+@transactional
 def save_self_scores(unit_code: str = UNIT, username: str = OFFICER, score: int = 4) -> None:
     items = [{"criterion": c, "self_score": score, "evidence": "Báo cáo số 12/BC"}
              for c in item_codes()]
     scoring.save_self_scores(campaign(), unit_code, items, actor=user(username))
 
 
+@transactional
 def submit_year_end(unit_code: str = UNIT, username: str = OFFICER) -> None:
     targets = reports.registered_targets(campaign(), campaign_unit(unit_code))
     reports.save(campaign(), unit_code, "year_end", "Báo cáo tổng kết.",

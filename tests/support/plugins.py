@@ -1,8 +1,6 @@
-"""Helpers shared by the plugin, API and unit tests (imported as ``plugins_fixture.support``).
-
-This file is a module, not a package, so plugin discovery of ``tests/plugins_fixture`` skips
-it, as it skips ``_broken/`` (names starting with ``_``).
-"""
+"""Helpers shared by the plugin, API and domain tests: the test plugins of
+``tests/plugins/fixtures`` (``khoi_thu``, ``tinh_thu_nghiem``; ``_broken/`` holds plugins that
+must fail to load), their units and people, plan builders."""
 
 from __future__ import annotations
 
@@ -13,16 +11,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conftest import make_app
 from flask import Flask
-from plugins_fixture import khoi_thu, tinh_thu_nghiem
 
 from core.cli import DEMO_UNITS
 from core.extensions import db, limiter
 from core.plugin_api import BlocInfo, Criterion, Phase, hookimpl
 from core.services import accounts
+from core.unit_of_work import transactional
+from tests.plugins.fixtures import khoi_thu, tinh_thu_nghiem
+from tests.support import make_app
+from tests.support.databases import DATABASES
 
-PLUGINS_DIR = Path(__file__).resolve().parent
+PLUGINS_DIR = Path(__file__).resolve().parents[1] / "plugins" / "fixtures"
 BROKEN_DIR = PLUGINS_DIR / "_broken"
 PASSWORD = "ThiDua@2021"
 
@@ -49,23 +49,26 @@ def register_test_plugins(app: Flask, *names: str) -> None:
 
 @contextmanager
 def app_with_db(tmp_path: Path, *, keep: bool = False, **overrides: Any) -> Iterator[Flask]:
-    """An app built with ``overrides`` (e.g. another plugins folder), with an empty database,
-    inside its app context. ``keep=True`` keeps the tables that are there (a restart)."""
-    app = make_app(tmp_path, **overrides)
+    """An app built with ``overrides`` (e.g. another plugins folder), with an empty database
+    (a copy of the schema template), inside its app context. ``keep=True`` keeps the
+    database that is there (a restart)."""
+    if keep:
+        app = make_app(tmp_path, **overrides)
+    else:
+        app = DATABASES.fresh_app(tmp_path, scratch=True, **overrides)
     with app.app_context():
         if not keep:
-            db.drop_all()
-            db.create_all()
             limiter.reset()
         try:
             yield app
         finally:
             db.session.remove()
-            if not keep:
-                db.drop_all()
             db.engine.dispose()
+    if not keep:
+        DATABASES.release(app)
 
 
+@transactional
 def seed_people() -> None:
     """Every unit of both blocs, an admin, a board user, an officer and a head of Sở TT&TT.
 

@@ -8,13 +8,14 @@ import re
 from datetime import datetime
 from html import unescape
 
-from conftest import DEMO_PASSWORD, login
 from sqlalchemy import func, select
 
 from core.config import TIMEZONE
 from core.extensions import db
 from core.models import Ballot, Poll, User, VoterRoll
 from core.services import accounts, campaigns, voting
+from core.unit_of_work import transactional
+from tests.support import DEMO_PASSWORD, login
 
 B = "/campaigns/khoi-8/2021"
 POLLS = f"{B}/polls"
@@ -38,6 +39,7 @@ def vote_day(app) -> None:
     at(app, 2022, 2, 20, 9, 0)
 
 
+@transactional
 def add_outsiders() -> None:
     """A unit that is not a member of Khối 8 in 2021, with an officer and a head."""
     accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
@@ -131,18 +133,22 @@ def voted_units(code: str = FLAG) -> int:
         VoterRoll.poll_id == found.id, VoterRoll.voted_on.is_not(None)))
 
 
+@transactional
 def open_poll(code: str = FLAG) -> None:
     voting.open_poll(campaign(), code, actor=user(LEADER))
 
 
+@transactional
 def cast(unit: str, choices: list[str], code: str = FLAG) -> str:
     return voting.cast(campaign(), code, choices, actor=user(HEADS[unit]))
 
 
+@transactional
 def close_poll(code: str = FLAG) -> None:
     voting.close_poll(campaign(), code, actor=user(LEADER))
 
 
+@transactional
 def publish_poll(code: str = FLAG) -> None:
     voting.publish_poll(campaign(), code, actor=user(LEADER))
 

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cycle"))
-
-from helpers import BASE, Api, at  # noqa: E402,F401
+from tests.support.cycle import BASE, Api, at  # noqa: F401  (re-exported for the tests)
 
 HEADS = {"so-tttt": "tttt.thutruong", "so-ldtbxh": "ldtbxh.thutruong",
          "so-vhttdl": "vhttdl.thutruong", "so-gddt": "gddt.thutruong", "so-yte": "yte.thutruong",

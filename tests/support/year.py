@@ -1,17 +1,16 @@
 """Play Khối 8's whole 2021 year through the API: every unit registers, reports, self-scores;
 the deputy closes the review; the leader verifies and locks; the council votes; results are
-published. Used by the document and export tests."""
+published. Used by the document and export tests.
+
+``play_year`` is also the "year" database template (tests/support/databases.py): the
+``played_year`` fixture and ``played_app`` copy the year played once per process instead of
+playing it again."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cycle"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "voting"))
-
-from helpers import Api, at, full_registration, item_codes  # noqa: E402
-from vote_helpers import HEADS  # noqa: E402
+from tests.support.cycle import Api, at, full_registration, item_codes
+from tests.support.databases import DATABASES
+from tests.support.voting import HEADS
 
 OFFICERS = {unit: user.replace("thutruong", "canbo") for unit, user in HEADS.items()}
 
@@ -83,3 +82,26 @@ def play_year(app, client, *, through: str = "published") -> None:
                                     ).status_code == 201
         assert leader.post(f"/polls/{code}/close").status_code == 200
         assert leader.post(f"/polls/{code}/publish").status_code == 200
+
+
+# Where play_year leaves the clock (through="published"): the council meeting.
+YEAR_END = (2022, 2, 25, 8, 0)
+
+
+def build_year(app) -> None:
+    """The "year" template: the demo, then the whole year played through the API."""
+    from core.cli import build_demo
+
+    build_demo()
+    play_year(app, app.test_client())
+
+
+DATABASES.register("year", build_year)
+
+
+def played_app(tmp_path, **overrides):
+    """An app (no app context pushed) over a copy of the played year, its clock where
+    ``play_year`` leaves it."""
+    app = DATABASES.fresh_app(tmp_path, "year", **overrides)
+    at(app, *YEAR_END)
+    return app

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import login, row_counts
 
-from .conftest import parse
+from tests.support import login, row_counts
+from tests.support.html import parse
 
 SIGNED_IN_PAGES = ["/", "/campaigns/khoi-8/2021", "/account/password", "/admin/plugins",
                    "/admin/campaigns/new"]

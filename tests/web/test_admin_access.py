@@ -6,8 +6,9 @@ POST changes nothing."""
 from __future__ import annotations
 
 import pytest
-from admin_pages import main_text, page_client, parse, user
-from conftest import row_counts
+
+from tests.support import row_counts
+from tests.support.admin_pages import main_text, page_client, parse, user
 
 BOARD_PAGES = ["/board/", "/board/2021", "/board/2021/proposals.xlsx", "/board/2021/proposals.pdf"]
 PEOPLE_PAGES = ["/admin/units", "/admin/units/new", "/admin/units/so-tttt/edit", "/admin/users",

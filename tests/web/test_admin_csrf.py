@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from admin_pages import UNITS, USERS, parse, workbook
-from conftest import DEMO_PASSWORD
-from web.conftest import counts, csrf_app, csrf_token  # noqa: F401  (csrf_app: a fixture)
+
+from tests.support import DEMO_PASSWORD
+from tests.support.admin_pages import UNITS, USERS, parse, workbook
+from tests.support.html import counts, csrf_token
 
 POSTS = [
     ("/admin/units/new", {"code": "so-moi", "name": "Sở Mới", "short_name": "SM"}),

@@ -3,9 +3,8 @@ password."""
 
 from __future__ import annotations
 
-from conftest import DEMO_PASSWORD, login, row_counts
-
-from .conftest import parse
+from tests.support import DEMO_PASSWORD, login, row_counts
+from tests.support.html import parse
 
 NEW_PASSWORD = "Mat-khau-moi-2021"
 

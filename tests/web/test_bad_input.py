@@ -6,9 +6,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from conftest import DEMO_PASSWORD, login, row_counts
 
-from .conftest import parse
+from tests.support import DEMO_PASSWORD, login, row_counts
+from tests.support.html import parse
 
 LONG = "x" * 10_000
 NOT_UTF8 = b"\xff\xfe"

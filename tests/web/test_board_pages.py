@@ -1,68 +1,15 @@
 """The board's dashboard page: every bloc's campaign of a year with its steps, late and missing
-units, verification and results; the cross-bloc proposals with the XLSX and PDF downloads; a
-constant number of SQL queries whatever the number of blocs (3 vs 30 blocs of 12 units)."""
+units, verification and results; the cross-bloc proposals with the XLSX and PDF downloads; its
+constant number of SQL queries (3 vs 30 blocs) is tested with the API's in
+tests/services/test_dashboard.py, over the same worlds."""
 
 from __future__ import annotations
 
 import io
 
-from admin_pages import counting, main_text, page_client, parse
-from conftest import login
-from many_blocs import ManyBlocs
 from openpyxl import load_workbook
-from year import play_year
 
-from core.extensions import db
-from core.models import Registration, Unit
-from core.services import accounts, campaigns, clock
-
-
-def page_queries(app, blocs: int) -> int:
-    """SQL statements run by GET /board/2021 with ``blocs`` blocs of 12 units, 6 registered
-    (one of them late)."""
-    db.drop_all()
-    db.create_all()
-    admin = accounts.create_user("admin", "Quản trị", "MatKhau@2021", admin=True, actor=None)
-    accounts.create_user("board", "Ban TĐKT", "MatKhau@2021", board=True, actor=None)
-    plugin = ManyBlocs(blocs)
-    app.extensions["thidua"].register(plugin, f"many-pages-{blocs}")
-    try:
-        now = clock.now()
-        for b, code in enumerate(plugin.codes):
-            units = [Unit(code=f"u{b:02d}-{i:02d}", name=f"Đơn vị {b}-{i:02d}",
-                          short_name=f"U{i}", created_at=now) for i in range(12)]
-            db.session.add_all(units)
-            db.session.commit()
-            roles = ["leader", "deputy"] + ["member"] * 10
-            campaign = campaigns.open_campaign(code, 2021, [
-                campaigns.MemberSpec(u.code, r) for u, r in zip(units, roles, strict=True)],
-                actor=admin)
-            for unit in units[:6]:
-                db.session.add(Registration(campaign_id=campaign.id, unit_id=unit.id,
-                                            status="submitted", submitted_at=now,
-                                            updated_at=now, late=unit is units[5], version=1))
-            db.session.commit()
-        client = app.test_client()
-        assert login(client, "board", "MatKhau@2021").status_code == 302
-        client.get("/board/2021")
-        db.session.remove()
-        with counting() as statements:
-            response = client.get("/board/2021")
-        assert response.status_code == 200
-        page = parse(response)
-        rows = page.by_id("blocs").find("tbody").find_all("tr")
-        assert len(rows) == blocs
-        step = page.by_id("step-khoi-t00-registration")
-        assert step.find("strong", class_="count").text == "6/12"
-        assert step.find("details", class_="late").find("summary").text == "Nộp muộn: 1"
-        return len(statements)
-    finally:
-        app.extensions["thidua"].unregister(f"many-pages-{blocs}")
-        db.session.remove()
-
-
-def test_constant_queries_3_vs_30_blocs(app):
-    assert page_queries(app, 3) == page_queries(app, 30)
+from tests.support.admin_pages import main_text, page_client, parse
 
 
 def test_dashboard_of_the_demo_before_results(demo):
@@ -85,8 +32,7 @@ def test_dashboard_of_the_demo_before_results(demo):
     assert "Chưa có đề nghị khen thưởng nào" in page.by_id("no-proposals").text
 
 
-def test_dashboard_after_the_year_is_played(demo):
-    play_year(demo, demo.test_client())
+def test_dashboard_after_the_year_is_played(demo, played_year):
     client = page_client(demo, "bantdkt")
     page = parse(client.get("/board/2021"))
     registration = page.by_id("step-khoi-8-registration")

@@ -5,12 +5,11 @@ pre-filled with last year's members and the leader and deputy the council electe
 from __future__ import annotations
 
 import pytest
-from admin_pages import campaign, main_text, page_client, parse
-from conftest import row_counts
-from year import play_year
 
 import plugins.khoi8 as khoi8
 from core.plugin_api import BlocInfo, hookimpl
+from tests.support import row_counts
+from tests.support.admin_pages import campaign, main_text, page_client, parse
 
 
 class OneMoreBloc:
@@ -104,8 +103,7 @@ def test_open_page_without_a_previous_year(demo):
     assert set(selected_roles(page).values()) == {""}
 
 
-def test_open_page_proposes_last_years_members_and_elected_leadership(demo):
-    play_year(demo, demo.test_client())
+def test_open_page_proposes_last_years_members_and_elected_leadership(demo, played_year):
     client = page_client(demo, "admin")
     page = parse(client.get("/admin/campaigns/new?bloc=khoi-8&year=2022"))
     assert page.find("select", name="bloc").find("option", selected=True).attrs["value"] == \

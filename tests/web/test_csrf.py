@@ -4,9 +4,9 @@ Vietnamese page, status 400, and nothing changes."""
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_PASSWORD
 
-from .conftest import counts, csrf_token, parse
+from tests.support import DEMO_PASSWORD
+from tests.support.html import counts, csrf_token, parse
 
 CSRF_MESSAGE = "mã bảo vệ CSRF"
 

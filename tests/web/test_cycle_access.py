@@ -4,10 +4,11 @@ for the others, and sends an anonymous visitor to the sign-in page."""
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_PASSWORD
-from cycle_pages import B, at, page_client, text
 
 from core.services import accounts
+from core.unit_of_work import unit_of_work
+from tests.support import DEMO_PASSWORD
+from tests.support.cycle_pages import B, at, page_client, text
 
 READERS = {"vhttdl.canbo", "vhttdl.thutruong", "yte.canbo", "tttt.canbo", "ldtbxh.canbo",
            "bantdkt", "admin"}
@@ -29,9 +30,10 @@ USERS = sorted(READERS | {"ngoai.canbo"})
 @pytest.fixture
 def people(demo):
     """The demo, plus an officer of a unit that is not a member of Khối 8 in 2021."""
-    accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
-    accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD, unit_code="so-ngoai",
-                         role="officer", actor=None)
+    with unit_of_work():
+        accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
+        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD,
+                             unit_code="so-ngoai", role="officer", actor=None)
     return demo
 
 

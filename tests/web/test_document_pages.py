@@ -1,6 +1,6 @@
 """The documents page lists every document and serves them to signed-in readers."""
 
-from conftest import login
+from tests.support import login
 
 
 def test_documents_page_links_and_serves(client, demo):

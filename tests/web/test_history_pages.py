@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from admin_pages import main_text, page_client, parse
-from web.conftest import catalogs, compiled_catalogs  # noqa: F401  (fixtures)
-from year import play_year
 
 from core.services import history
+from tests.support.admin_pages import main_text, page_client, parse
 
 CHART_JS = "/static/vendor/chartjs/chart.umd.min.js"
 
@@ -35,9 +33,8 @@ def assert_accessible_chart(client, page, table_id: str) -> None:
 
 
 @pytest.fixture
-def played(demo):
-    play_year(demo, demo.test_client())
-    return demo
+def played(played_year):
+    return played_year
 
 
 def test_bloc_history(played):

@@ -9,9 +9,20 @@ import io
 from pathlib import Path
 
 import pytest
-from admin_pages import UNITS, USERS, main_text, page_client, parse, text, unit, user, workbook
-from conftest import login, row_counts
 from openpyxl import load_workbook
+
+from tests.support import login, row_counts
+from tests.support.admin_pages import (
+    UNITS,
+    USERS,
+    main_text,
+    page_client,
+    parse,
+    text,
+    unit,
+    user,
+    workbook,
+)
 
 PAGE = "/admin/import"
 

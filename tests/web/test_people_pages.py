@@ -5,11 +5,11 @@ password. Each form's success changes the database; bad input is shown in Vietna
 from __future__ import annotations
 
 import pytest
-from admin_pages import main_text, page_client, parse, text, unit, user
-from conftest import DEMO_PASSWORD, api_token, bearer, login, row_counts
 
 from core.extensions import db
 from core.models import ApiToken
+from tests.support import DEMO_PASSWORD, api_token, bearer, login, row_counts
+from tests.support.admin_pages import main_text, page_client, parse, text, unit, user
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@ and bad input shown in Vietnamese with nothing changed and nothing the user type
 
 from __future__ import annotations
 
-from conftest import row_counts
-from cycle_pages import (
+from core.extensions import db
+from core.services import registration
+from tests.support import row_counts
+from tests.support.cycle_pages import (
     OFFICER,
     UNIT,
     B,
@@ -19,9 +21,6 @@ from cycle_pages import (
     text,
     version_in,
 )
-
-from core.extensions import db
-from core.services import registration
 
 PAGE = f"{B}/registrations/{UNIT}"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 
-from conftest import row_counts
-from cycle_pages import (
+from core.extensions import db
+from core.services import attachments, reports
+from tests.support import row_counts
+from tests.support.cycle_pages import (
     OFFICER,
     UNIT,
     B,
@@ -19,9 +21,6 @@ from cycle_pages import (
     submit_registration,
     text,
 )
-
-from core.extensions import db
-from core.services import attachments, reports
 
 MID = f"{B}/reports/{UNIT}/mid_year"
 END = f"{B}/reports/{UNIT}/year_end"
@@ -177,11 +176,12 @@ def test_mid_year_closed_by_the_deputy_takes_no_more_reports(demo):
         "date": "20/07/2021", "place": "Hội trường", "conclusions": "Tốt"}).status_code == 303
     client = page_client(demo, OFFICER)
     page = text(client.get(MID))
-    assert "Khối phó đã kết thúc sơ kết 6 tháng" in page and 'name="body"' not in page
+    closed = "Giai đoạn “Báo cáo sơ kết 6 tháng” đã được đóng; không nhận thêm hoặc sửa đổi."
+    assert closed in page and 'name="body"' not in page
     before = row_counts()
     response = client.post(MID, data=progress_form({0: "50"}, body="Muộn"))
     assert response.status_code == 409
-    assert "Khối phó đã kết thúc sơ kết 6 tháng; không nhận báo cáo." in text(response)
+    assert closed in text(response)
     assert row_counts() == before
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from conftest import row_counts
-from cycle_pages import (
+from core.extensions import db
+from core.services import deadlines, scoring
+from tests.support import row_counts
+from tests.support.cycle_pages import (
     OFFICER,
     UNIT,
     B,
@@ -22,9 +24,6 @@ from cycle_pages import (
     text,
     unit_lines,
 )
-
-from core.extensions import db
-from core.services import deadlines, scoring
 
 SCORES = f"{B}/scores/{UNIT}"
 VERIFY = f"{B}/verification/{UNIT}"
@@ -185,7 +184,7 @@ def test_lock_and_ranking(demo):
     index = text(leader.get(f"{B}/verification"))
     assert "Khóa kết quả thẩm định</button>" in index
     assert leader.post(f"{B}/verification/lock").status_code == 303
-    assert deadlines.VERIFICATION in deadlines.closed_steps(campaign())
+    assert deadlines.VERIFICATION in deadlines.closing_records(campaign())
     index = text(leader.get(f"{B}/verification"))
     assert "Kết quả thẩm định đã khóa lúc" in index and "Khóa kết quả thẩm định</button>" \
         not in index
@@ -196,7 +195,7 @@ def test_lock_and_ranking(demo):
     late = leader.post(VERIFY, data=score_form(
         {"1.1": ("4", "")}, field="verified_score", note="reason"))
     assert late.status_code == 409
-    assert "Khối trưởng đã khóa kết quả thẩm định; không sửa được nữa." in text(late)
+    assert "Giai đoạn “Thẩm định điểm” đã được đóng; không nhận thêm hoặc sửa đổi." in text(late)
     assert row_counts() == before
     assert 'name="items-0-verified_score"' not in text(leader.get(VERIFY))
 

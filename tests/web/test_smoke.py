@@ -1,6 +1,6 @@
 """End-to-end smoke: the demo campaign as a signed-in user and through the API."""
 
-from conftest import api_token, bearer, login
+from tests.support import api_token, bearer, login
 
 
 def test_login_page_is_vietnamese(client):

@@ -3,14 +3,10 @@ leader's deadline extension, and a constant number of queries for 8 and 40 units
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from bulk import build
-from conftest import login, row_counts
-from cycle_pages import OFFICER, B, at, campaign, page_client, submit_registration, text
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import (
@@ -18,6 +14,17 @@ from core.models import (
 )
 from core.services import deadlines
 from core.web.cycle import iso_date
+from tests.support import counting, login, row_counts
+from tests.support.bulk import build
+from tests.support.cycle_pages import (
+    OFFICER,
+    B,
+    at,
+    campaign,
+    page_client,
+    submit_registration,
+    text,
+)
 
 STATUS = f"{B}/status"
 
@@ -58,7 +65,7 @@ def test_deputy_closes_the_mid_year_review(demo):
         "date": "20/07/2021", "place": "Hội trường Sở LĐ-TB&XH",
         "conclusions": "Các đơn vị thực hiện tốt giao ước."})
     assert response.status_code == 303
-    record = deadlines.closed_steps(campaign())[deadlines.MID_YEAR_REVIEW]
+    record = deadlines.closing_records(campaign())[deadlines.MID_YEAR_REVIEW]
     assert record.details == {"date": "2021-07-20", "place": "Hội trường Sở LĐ-TB&XH",
                               "conclusions": "Các đơn vị thực hiện tốt giao ước."}
     page = text(deputy.get(STATUS))
@@ -144,19 +151,6 @@ def test_dates_are_typed_day_first(typed, iso):
 
 # -- a constant number of queries whatever the number of units --------------------------------
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
 
 PAGES = [STATUS, f"{B}/ranking", f"{B}/registrations", f"{B}/verification", B, "/"]
 
@@ -184,3 +178,30 @@ def test_constant_queries_8_vs_40_units(app):
     small = queries_for(app, 8)
     large = queries_for(app, 40)
     assert small == large, {"8 units": small, "40 units": large}
+
+
+def test_leader_closes_registration_on_the_status_page(demo):
+    """After the due date late registrations are still taken; the leader's act closes the
+    step for everyone, the page says when, and the unit's form is gone."""
+    at(demo, 2021, 5, 3, 9, 0)
+    submit_registration()
+    at(demo, 2021, 6, 10, 9, 0)
+    member = page_client(demo, "yte.canbo")
+    assert 'name="action"' in text(member.get(f"{B}/registrations/so-yte"))  # late: open
+    deputy = page_client(demo, "ldtbxh.canbo")
+    assert f"{B}/steps/registration/close" not in text(deputy.get(STATUS))
+    before = row_counts()
+    assert deputy.post(f"{B}/steps/registration/close").status_code == 403
+    assert row_counts() == before
+    leader = page_client(demo, "tttt.canbo")
+    assert f"{B}/steps/registration/close" in text(leader.get(STATUS))
+    closed = leader.post(f"{B}/steps/registration/close")
+    assert closed.status_code == 303
+    page = text(leader.get(STATUS))
+    assert "đã đóng lúc 09:00 10/06/2021" in page
+    assert f"{B}/steps/registration/close" not in page
+    again = leader.post(f"{B}/steps/registration/close")
+    assert again.status_code == 409 and "Giai đoạn này đã được đóng." in text(again)
+    form = text(member.get(f"{B}/registrations/so-yte"))
+    assert "Giai đoạn “Đăng ký thi đua” đã được đóng" in form
+    assert 'name="action"' not in form

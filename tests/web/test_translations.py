@@ -12,9 +12,9 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import login
 
-from .conftest import ROOT, TRANSLATIONS, parse
+from tests.support import ROOT, TRANSLATIONS, login
+from tests.support.html import parse
 
 # The keywords of `pybabel extract -k _l -k lazy_gettext -k lazy_ngettext:1,2` (docs/translations.md).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from vote_pages import (
+
+from tests.support.vote_pages import (
     ADMIN,
     BOARD,
     DEPUTY,

@@ -8,9 +8,11 @@ import hashlib
 import re
 
 import pytest
-from conftest import row_counts
 from sqlalchemy.orm.attributes import flag_modified
-from vote_pages import (
+
+from core.extensions import db
+from tests.support import row_counts
+from tests.support.vote_pages import (
     FLAG,
     HEAD,
     POLLS,
@@ -29,8 +31,6 @@ from vote_pages import (
     vote_day,
     voted_units,
 )
-
-from core.extensions import db
 
 BALLOT = f"{POLLS}/{FLAG}/ballot"
 
@@ -168,6 +168,7 @@ def test_self_vote_refused_when_the_procedure_forbids_it(voting_open):
     found = campaign()
     found.snapshot["voting"]["config"]["self_vote"] = False
     flag_modified(found, "snapshot")
+    found.plan_revision += 1  # a changed plan is a new revision (plans are cached by it)
     db.session.commit()
     client = page_client(voting_open, HEAD)
     before = row_counts()
@@ -180,7 +181,7 @@ def test_self_vote_refused_when_the_procedure_forbids_it(voting_open):
 def test_after_closing_the_ballot_is_refused(voting_open):
     client = page_client(voting_open, HEAD)
     assert client.get(BALLOT).status_code == 200
-    from vote_pages import close_poll
+    from tests.support.vote_pages import close_poll
 
     close_poll()
     before = row_counts()
@@ -206,6 +207,7 @@ def test_ranked_ballot(voting_open):
                    "seats": 1, "candidates": "members", "min_choices": 2, "max_choices": 3}],
         "quorum": "1/2", "self_vote": True, "tie_break": ["verified_score", "runoff"]}}
     flag_modified(found, "snapshot")
+    found.plan_revision += 1  # a changed plan is a new revision (plans are cached by it)
     db.session.commit()
     open_poll("xep-hang")
     client = page_client(voting_open, HEAD)

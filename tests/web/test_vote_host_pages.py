@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_app, row_counts
-from vote_pages import (
+
+from core.extensions import db
+from core.models import AuditEvent
+from tests.support import row_counts
+from tests.support.html import counts, csrf_token
+from tests.support.vote_pages import (
     ADMIN,
     BOARD,
     DEPUTY,
@@ -29,32 +33,8 @@ from vote_pages import (
     text,
     vote_day,
 )
-from web.conftest import counts, csrf_token
-
-from core.extensions import db, limiter
-from core.models import AuditEvent
 
 HOST_LINKS = re.compile(r'href="[^"]*/polls/[^"/]+/(open|close|publish)"')
-
-
-@pytest.fixture
-def csrf_app(tmp_path):
-    """The demo with CSRF protection on, as in production (like tests/web's ``csrf_app``: no
-    app context held while the test runs, so each request gets its own)."""
-    from core.cli import build_demo
-
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        limiter.reset()
-        build_demo()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -8,9 +8,13 @@ import hashlib
 import re
 
 import pytest
-from conftest import row_counts
 from sqlalchemy import select
-from vote_pages import (
+
+from core.extensions import db
+from core.models import AuditEvent, PollOutcome
+from core.services import audit
+from tests.support import row_counts
+from tests.support.vote_pages import (
     HEAD,
     HEADS,
     LEADER,
@@ -28,10 +32,6 @@ from vote_pages import (
     text,
     vote_day,
 )
-
-from core.extensions import db
-from core.models import AuditEvent, PollOutcome
-from core.services import audit
 
 RESULTS = f"{POLLS}/co-thi-dua/results"
 
