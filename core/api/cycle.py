@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, jsonify, request, send_file
 
 from core.api import api_bp, current_api_user, json_body, token_required
-from core.domain import Deliverable
+from core.domain import Deliverable, FrozenPlan
 from core.errors import NotFound, ValidationFailed
 from core.services import (
     attachments,
@@ -227,10 +227,13 @@ def get_plan_revisions(bloc: str, year: int):
     """The plan as opened and after each amendment of the points table."""
     campaign = campaigns.get_campaign(bloc, year)
     permissions.require(permissions.can_read_work(current_api_user(), campaign))
-    return jsonify([{"revision": r.revision, "reason": r.reason,
-                     "created_at": clock.local(r.created_at).isoformat(),
-                     "criteria": r.snapshot["criteria"], "max_total": r.snapshot["max_total"]}
-                    for r in covenant.revisions(campaign)])
+    rows = []
+    for revision in covenant.revisions(campaign):
+        plan = FrozenPlan.from_snapshot(revision.snapshot, revision.revision).to_snapshot()
+        rows.append({"revision": revision.revision, "reason": revision.reason,
+                     "created_at": clock.local(revision.created_at).isoformat(),
+                     "criteria": plan["criteria"], "max_total": plan["max_total"]})
+    return jsonify(rows)
 
 
 @api_bp.get(f"{BASE}/timeline")

@@ -176,7 +176,7 @@ _LABEL_LIST: list[tuple[Term, str]] = [
     (Deliverable.VERIFICATION, N_("Thẩm định điểm")),
     (Deliverable.VOTE, N_("Bình xét, bỏ phiếu")),
     (ReportKind.MID_YEAR, N_("Báo cáo sơ kết 6 tháng")),
-    (ReportKind.YEAR_END, N_("Báo cáo tổng kết năm")),
+    (ReportKind.YEAR_END, N_("Báo cáo tổng kết")),
     (LatePolicy.REJECT, N_("Không nhận nộp muộn")),
     (LatePolicy.ACCEPT_MARKED, N_("Nhận nộp muộn, có ghi nhận muộn")),
     (CriterionKind.ITEM, N_("Tiêu chí chấm điểm")),

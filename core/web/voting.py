@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.models import Campaign
-from core.services import campaigns, permissions, scoring, voting
+from core.services import campaign_state, campaigns, permissions, scoring, voting
 from core.unit_of_work import unit_of_work
 from core.web.refusals import Refusal, as_refusal
 
@@ -320,10 +320,10 @@ def _render_results(campaign: Campaign, code: str, *, typed: str = "",
                     if v.poll is not None and v.poll.runoff_of == poll.id]
     hashes = voting.receipts(campaign, code, actor=current_user) \
         if poll.status == "published" else None
-    config = campaign.snapshot.get("voting", {})
+    plan = campaign_state.plan(campaign)
     rule = None
-    if config.get("name") == "council_vote":
-        settings = config.get("config", {})
+    if plan.voting_name == "council_vote":
+        settings = plan.voting_config
         base = settings.get("threshold_base", "members")
         rule = {"threshold": settings.get("threshold"), "quorum": settings.get("quorum"),
                 "base": THRESHOLD_BASES.get(base, base),

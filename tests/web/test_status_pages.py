@@ -194,7 +194,11 @@ def test_leader_closes_registration_on_the_status_page(demo):
     assert deputy.post(f"{B}/steps/registration/close").status_code == 403
     assert row_counts() == before
     leader = page_client(demo, "tttt.canbo")
-    assert f"{B}/steps/registration/close" in text(leader.get(STATUS))
+    page = text(leader.get(STATUS))
+    assert f"{B}/steps/registration/close" in page
+    # The year-end step opens on 01/12: nothing to close yet, and the page says so.
+    assert f"{B}/steps/year_end_report/close" not in page
+    assert "Chưa mở (mở từ 01/12/2021)." in page
     closed = leader.post(f"{B}/steps/registration/close")
     assert closed.status_code == 303
     page = text(leader.get(STATUS))

@@ -13,10 +13,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
-from core.domain import Action, Deliverable
+from core.domain import Action, Deliverable, StepState
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.models import Campaign
-from core.services import campaigns, deadlines, permissions, progress, reports
+from core.services import campaign_state, campaigns, deadlines, permissions, progress, reports
 from core.services.cycle import member_unit
 from core.web.cycle import bp
 from core.web.cycle.common import (
@@ -25,7 +25,6 @@ from core.web.cycle.common import (
     receiver,
     settled_steps,
     verifier,
-    window,
 )
 from core.web.refusals import Refusal, as_refusal
 
@@ -82,17 +81,25 @@ def _render_status(campaign: Campaign, *, close_form: CloseReviewForm | None = N
     members = campaigns.members_by_role(campaign)
     close_form = close_form or CloseReviewForm(formdata=None)
     extension_form = extension_form or ExtensionForm(formdata=None)
+    timeline = campaign_state.timeline(campaign)
+    open_phases = [s.phase for s in timeline.steps()
+                   if s.deliverable is not None and not s.settled]
     extension_form.phase.choices = [
         (p.code, _("%(title)s (hạn %(due)s)", title=p.title, due=p.due.strftime("%d/%m/%Y")))
-        for p in phases if p.deliverable]
+        for p in open_phases]
     extension_form.unit.choices = [("", _("Cả khối"))] + [
         (m.unit.code, m.unit.name) for m in members]
     settled = settled_steps(campaign)
     units_by_id = {m.unit_id: m.unit for m in members}
-    closable = [{"deliverable": d, "label": _(Deliverable(d).label), "step": settled.get(d),
-                 "can_close": may(campaign, Action.CLOSE_STEP, step=d)
-                 and window(campaign, d, None)["opens"] is not None}
-                for d in CLOSABLE]
+    closable = []
+    for d in CLOSABLE:
+        status = timeline.step(d)
+        closable.append({
+            "deliverable": d, "label": _(Deliverable(d).label), "step": settled.get(d),
+            "state": _(status.state.label), "state_code": status.state.value,
+            "opens": status.opens,
+            "can_close": may(campaign, Action.CLOSE_STEP, step=d)
+            and status.state is not StepState.NOT_OPEN})
     return render_template(
         "cycle/status.html", campaign=campaign, grid=grid, columns=GRID_COLUMNS,
         dues={p.deliverable: p.due for p in phases if p.deliverable},
