@@ -183,11 +183,15 @@ class PollContext:
     """What a procedure may know about a campaign when it builds polls or tallies them.
 
     ``members`` are unit codes of the frozen roll; ``ranking`` lists unit codes by verified
-    total, best first; ``scores`` maps unit code to verified total."""
+    total, best first; ``scores`` maps unit code to verified total; ``present`` lists the
+    unit codes present at the council meeting, or is None when attendance was not recorded
+    (a procedure whose quorum or threshold counts the units present then counts the ballots
+    cast instead, and says so)."""
 
     members: tuple[str, ...]
     ranking: tuple[str, ...] = ()
     scores: dict[str, float] = field(default_factory=dict)
+    present: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

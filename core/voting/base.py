@@ -5,6 +5,7 @@ part of the plugin contract in :mod:`core.plugin_api`; they are re-exported here
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core.plugin_api import (
@@ -26,11 +27,23 @@ __all__ = [
     "ProcedureDescription",
     "ProcedureUnavailable",
     "VotingProcedure",
+    "candidate_units",
+    "definition_for",
     "fill_seats",
+    "flag_warnings",
+    "present_count",
     "procedure_from_snapshot",
     "register_procedure",
     "registered_procedures",
+    "top_k",
 ]
+
+# The award a poll may be marked with: the province's Cờ thi đua, which Điều 26 of the Luật Thi
+# đua, khen thưởng 2022 gives to the unit leading the bloc.
+AWARDS = ("co_thi_dua",)
+# The service names a run-off poll "<code>-vong-<n>" (and a run-off of a run-off the same way
+# from the run-off's code): see docs/voting.md, the tie chain.
+RUNOFF_SUFFIX = re.compile(r"(?:-vong-[0-9]+)+$")
 
 
 class ProcedureUnavailable(LookupError):
@@ -74,7 +87,9 @@ def fill_seats(seats: int, passed: list[str], weight: dict[str, Any], ctx: PollC
     """Elect up to ``seats`` of ``passed`` (ordered by weight, best first). A tie at the last
     seat goes through ``tie_break``: ``verified_score`` (higher verified total wins), then
     ``runoff`` (the still-tied candidates go to a run-off; their seats stay open).
-    Returns (elected, run-off candidates) and appends every decision to ``explanation``."""
+    Returns (elected, run-off candidates) and appends every decision to ``explanation``.
+    A chain without ``runoff`` (or one that ends before it) never returns run-off candidates:
+    the seats it cannot decide stay empty."""
     if len(passed) <= seats:
         return list(passed), []
     cutoff = weight[passed[seats - 1]]
@@ -105,5 +120,69 @@ def fill_seats(seats: int, passed: list[str], weight: dict[str, Any], ctx: PollC
             explanation.append(f"Bầu lại (vòng sau) giữa {', '.join(tied)} cho {open_seats} "
                                "vị trí còn lại.")
             return sure, tied
-    explanation.append(f"Không phân định được; {open_seats} vị trí còn trống.")
-    return sure, tied
+    explanation.append(f"Không phân định được giữa {', '.join(tied)}; {open_seats} vị trí còn "
+                       "trống.")
+    return sure, []
+
+
+def top_k(candidates: Any) -> int | None:
+    """K of a ``top:K`` candidate list (ASCII digits, K ≥ 1), else None. ``"²".isdigit()`` is
+    true but ``int("²")`` fails: only 0-9 are read."""
+    if not isinstance(candidates, str) or not candidates.startswith("top:"):
+        return None
+    k = candidates.removeprefix("top:")
+    if not k or not k.isascii() or not k.isdigit() or int(k) < 1:
+        return None
+    return int(k)
+
+
+def candidate_units(candidates: str, ctx: PollContext) -> tuple[str, ...]:
+    """The candidates of a poll definition: every member (``members``) or the K best members
+    by verified total (``top:K``), **with every unit tied on verified score with the K-th**:
+    place K is never cut by name. Without a ranking (no verified totals known), the members
+    by code, first K. Raises ValueError for anything else (``problems()`` reports it)."""
+    if candidates == "members":
+        return tuple(sorted(ctx.members))
+    k = top_k(candidates)
+    if k is None:
+        raise ValueError(f"candidates {candidates!r} is not 'members' or 'top:K' (K ≥ 1)")
+    order = [u for u in ctx.ranking if u in ctx.members] or sorted(ctx.members)
+    chosen = order[:k]
+    if chosen and len(order) > k and chosen[-1] in ctx.scores:
+        cut = ctx.scores[chosen[-1]]
+        chosen += [u for u in order[k:] if u in ctx.scores and ctx.scores[u] == cut]
+    return tuple(chosen)
+
+
+def definition_for(code: str, definitions: tuple[Any, ...]) -> tuple[Any | None, bool]:
+    """The poll definition a poll comes from, and whether the poll is a run-off of it (its
+    code is the definition's code followed by "-vong-<n>", once or more)."""
+    by_code = {d.code: d for d in definitions}
+    if code in by_code:
+        return by_code[code], False
+    root = RUNOFF_SUFFIX.sub("", code)
+    if root != code and root in by_code:
+        return by_code[root], True
+    return None, False
+
+
+def present_count(ctx: PollContext) -> int | None:
+    """How many units of the roll are present at the meeting; None when not recorded."""
+    if ctx.present is None:
+        return None
+    return len(set(ctx.present) & set(ctx.members))
+
+
+def flag_warnings(elected: list[str] | tuple[str, ...], ctx: PollContext) -> list[str]:
+    """For a poll that proposes the Cờ thi đua: a line for each elected unit that is not the
+    bloc's leading unit by verified total (Điều 26 Luật Thi đua, khen thưởng 2022). Nothing
+    when no verified totals are known."""
+    scores = {u: ctx.scores[u] for u in ctx.members if u in ctx.scores}
+    if not scores:
+        return []
+    best = max(scores.values())
+    leaders = sorted(u for u, s in scores.items() if s == best)
+    return [f"Lưu ý: {u} ({scores.get(u, 0.0):g} điểm) không phải đơn vị dẫn đầu khối theo "
+            f"tổng điểm thẩm định ({', '.join(leaders)}: {best:g} điểm); Điều 26 Luật Thi "
+            "đua, khen thưởng 2022 xét tặng Cờ thi đua cho đơn vị dẫn đầu khối."
+            for u in elected if u not in leaders]

@@ -161,7 +161,7 @@ ORDER = ("Giai đoạn bao-cao-so-ket: mở trước giai đoạn đứng trư�
 MISSING = "Không có giai đoạn nào cho sản phẩm 'verification'."
 VOTE = ["Bỏ phiếu: Tham số quorum = '3/2' không phải là tỷ lệ từ 0 đến 1.",
         "Bỏ phiếu: Tham số threshold_base = 'all' không hợp lệ (chọn một trong: members, "
-        "voters, valid).",
+        "voters, valid, present).",
         "Bỏ phiếu: Cuộc bỏ phiếu bang-khen: số suất (seats) phải từ 1 trở lên.",
         "Bỏ phiếu: Cuộc bỏ phiếu bang-khen: min_choices phải từ 0 đến số lựa chọn tối đa."]
 

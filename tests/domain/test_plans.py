@@ -175,7 +175,7 @@ def vote(*polls: PollDefinition, **kwargs) -> CouncilVote:
     (vote(threshold="1/0"), ["Bỏ phiếu: Tham số threshold = '1/0' không phải là tỷ lệ từ 0 đến 1."]),
     (vote(threshold_base="all"),
      ["Bỏ phiếu: Tham số threshold_base = 'all' không hợp lệ (chọn một trong: members, "
-      "voters, valid)."]),
+      "voters, valid, present)."]),
     (vote(tie_break=("coin",)),
      ["Bỏ phiếu: Bước phân định tie_break = 'coin' không hợp lệ (chọn trong: "
       "verified_score, runoff)."]),

@@ -31,6 +31,13 @@ def test_council_vote_describes_quorum_threshold_self_vote_ties_and_polls():
         "Một đơn vị trúng khi được quá 2/3 số phiếu hợp lệ đồng ý.",
         "Đơn vị không được bỏ phiếu cho chính mình.",
         "Khi số phiếu bằng nhau: bầu lại giữa các đơn vị bằng phiếu.",
+        "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị được "
+        "nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
+        "thì áp dụng lại cách phân định trên.",
+        "Khi ứng viên là các đơn vị có tổng điểm thẩm định cao nhất, mọi đơn vị bằng điểm với "
+        "đơn vị ở vị trí cuối đều là ứng viên.",
+        "Mỗi lá phiếu được niêm phong ngay khi bỏ; khóa mở phiếu do hệ thống giữ và bị hủy "
+        "ngay sau khi kiểm phiếu.",
     )
     assert described.polls == (
         PollDescription("Bằng khen", "Chọn tối đa 3 đơn vị", 3,
@@ -66,3 +73,18 @@ def test_the_core_procedures_satisfy_the_whole_protocol():
     for procedure in (CouncilVote(poll_definitions=()), RankedVote(poll_definitions=())):
         assert isinstance(procedure, VotingProcedure)
         assert type(procedure).from_config(procedure.config()) == procedure
+
+
+def test_the_seal_is_a_parameter_said_on_the_page():
+    """How ballots are sealed until the count is the bloc's choice (issue 10): a key the
+    server destroys at the close (default), or one split among the counting committee."""
+    committee = CouncilVote(poll_definitions=(PollDefinition("c", "Cờ"),), seal="committee")
+    assert committee.config()["seal"] == "committee"
+    assert CouncilVote.from_config(committee.config()) == committee
+    assert CouncilVote.from_config({"polls": [{"code": "c", "title": "Cờ"}]}).seal == "server"
+    assert "hai trong ba thành viên Ban kiểm phiếu" in committee.describe(NINE).rules[-1]
+    assert CouncilVote(poll_definitions=(PollDefinition("c", "Cờ"),), seal="x").problems() == [
+        "Tham số seal = 'x' không hợp lệ (chọn một trong: server, committee)."]
+    ranked = RankedVote(poll_definitions=(PollDefinition("r", "R", method="ranked"),),
+                        seal="committee")
+    assert RankedVote.from_config(ranked.config()).seal == "committee"

@@ -1,5 +1,9 @@
 """Property tests of every tally: ballot order never matters, counts add up to the choices
-cast, one more vote for X never lowers X."""
+cast, one more vote for X never lowers X; blank ballots are valid and give nothing; a quorum
+over the units present depends on attendance only (ballots when it was not recorded)."""
+
+import dataclasses
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,3 +76,66 @@ def test_one_more_vote_for_x_never_lowers_x(name, data):
     assert votes_after[x] > votes[x]
     if before.quorum_met and x in before.elected:
         assert x in after.elected or x in after.runoff
+
+
+# -- blank ballots and the quorum over the units present (issue 10) -------------------------
+
+BLANK = {
+    "approval": CouncilVote(poll_definitions=(PollDefinition("p", "P", seats=2),),
+                            quorum="1/2", threshold="1/2", threshold_base="members",
+                            allow_blank=True),
+    "single": CouncilVote(poll_definitions=(PollDefinition("p", "P", method="single"),),
+                          quorum="2/3", threshold="0", threshold_base="valid",
+                          allow_blank=True),
+    "ranked": RankedVote(poll_definitions=(PollDefinition("p", "P", method="ranked", seats=2,
+                                                          min_choices=2, max_choices=3),),
+                         quorum="1/2", allow_blank=True),
+}
+
+
+def with_blanks(spec):
+    """Ballots where any may be blank."""
+    choice = st.one_of(st.just([]), st.lists(st.sampled_from(spec.candidates),
+                                             min_size=spec.min_choices,
+                                             max_size=spec.max_choices, unique=True))
+    return st.lists(choice, min_size=0, max_size=len(UNITS))
+
+
+@given(st.sampled_from(sorted(BLANK)), st.data())
+@settings(max_examples=150, deadline=None)
+def test_blank_ballots_are_valid_count_as_voted_and_give_nothing(name, data):
+    procedure = BLANK[name]
+    poll = procedure.polls(CTX)[0]
+    ballots = data.draw(with_blanks(poll))
+    result = procedure.tally(poll, ballots, CTX)
+    filled = [b for b in ballots if b]
+    without = procedure.tally(poll, filled, CTX)
+    assert (result.voted, result.valid, result.invalid) == (len(ballots), len(ballots), 0)
+    votes = {c["candidate"]: c["votes"] for c in result.counts}
+    assert votes == {c["candidate"]: c["votes"] for c in without.counts}
+    if without.quorum_met:  # blanks can only help to reach the quorum
+        assert result.quorum_met
+
+
+@given(st.sampled_from(["approval", "single", "ranked"]), st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_present_quorum_depends_on_attendance_not_on_ballots(name, data):
+    base = BLANK[name]
+    procedure = dataclasses.replace(base, quorum_base="present")
+    poll = procedure.polls(CTX)[0]
+    ballots = data.draw(with_blanks(poll))
+    present = data.draw(st.one_of(st.none(), st.lists(st.sampled_from(UNITS), unique=True)
+                                  .map(tuple)))
+    ctx = dataclasses.replace(CTX, present=present)
+    result = procedure.tally(poll, ballots, ctx)
+    share = Fraction(procedure.quorum)
+    if present is None:  # not recorded: the ballots cast, as with quorum_base="voters"
+        assert result.quorum_met == base.tally(poll, ballots, CTX).quorum_met
+        assert result.explanation[0].startswith("Chưa ghi nhận đơn vị có mặt")
+    else:
+        assert result.quorum_met == (len(present) >= share * len(UNITS))
+    voters = base.tally(poll, ballots, ctx)
+    if result.quorum_met and voters.quorum_met:  # the same count once the quorum is met
+        assert (result.elected, result.runoff) == (voters.elected, voters.runoff)
+    if not result.quorum_met:
+        assert result.elected == () and result.runoff == ()

@@ -41,7 +41,7 @@ BROKEN_PROBLEMS = [
     "Không có giai đoạn nào cho sản phẩm 'verification'.",
     "Bỏ phiếu: Tham số quorum = '3/2' không phải là tỷ lệ từ 0 đến 1.",
     "Bỏ phiếu: Tham số threshold_base = 'all' không hợp lệ (chọn một trong: members, voters, "
-    "valid).",
+    "valid, present).",
 ]
 
 

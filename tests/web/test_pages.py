@@ -100,6 +100,11 @@ def test_campaign_explains_the_vote_in_plain_vietnamese(client, demo):
         "Đơn vị được bỏ phiếu cho chính mình.",
         "Khi số phiếu bằng nhau: đơn vị có tổng điểm thẩm định cao hơn được chọn; nếu vẫn bằng "
         "nhau, bầu lại giữa các đơn vị bằng phiếu.",
+        "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị được "
+        "nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
+        "thì áp dụng lại cách phân định trên.",
+        "Mỗi lá phiếu được niêm phong ngay khi bỏ; khóa mở phiếu do hệ thống giữ và bị hủy "
+        "ngay sau khi kiểm phiếu.",
     ]
     polls = [[cell.text for cell in row.find_all("th") + row.find_all("td")]
              for row in section.find("table").find("tbody").find_all("tr")]
