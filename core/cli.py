@@ -128,13 +128,20 @@ def bloc_new(code, name, year):
 @audit_cli.command("verify")
 def audit_verify():
     """Recompute the audit chain and name the first broken link."""
+    from core.services import voting
+
     report = audit.verify_chain()
-    if report.ok:
-        click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}.")
-        return
-    raise click.ClickException(
-        f"Chuỗi nhật ký bị hỏng tại sự kiện #{report.broken_at}: {report.reason} "
-        f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).")
+    if not report.ok:
+        raise click.ClickException(
+            f"Chuỗi nhật ký bị hỏng tại sự kiện #{report.broken_at}: {report.reason} "
+            f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).")
+    click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}.")
+    # roll marks = ballots counted = receipts listed = ballot.cast events, for every poll
+    problems = voting.consistency_problems()
+    if problems:
+        raise click.ClickException("Số liệu bỏ phiếu không khớp:\n" + "\n".join(problems))
+    click.echo("Bỏ phiếu: số đơn vị đã bỏ phiếu, số phiếu đã kiểm, số mã biên nhận và số sự "
+               "kiện ballot.cast khớp nhau ở mọi cuộc bỏ phiếu.")
 
 
 @click.command("demo")

@@ -15,7 +15,8 @@ BASE = "/campaigns/<bloc>/<int:year>/polls"
 def result_body(poll, outcome) -> dict:
     result = dict(outcome.result)
     return {"poll": poll.code, "title": poll.title, "status": poll.status, **result,
-            "roster_hash": outcome.roster_hash, "audit_head": outcome.audit_head}
+            "roster_hash": outcome.roster_hash, "audit_head": outcome.audit_head,
+            "consistency": voting.consistency(poll, outcome)}
 
 
 @api_bp.get(BASE)
@@ -33,23 +34,44 @@ def get_poll(bloc: str, year: int, poll: str):
     return jsonify(voting.get_view(campaign, poll, actor=current_api_user()).to_dict(campaign))
 
 
-def _poll_step(service):
-    """A handler for one step of a poll's lifecycle (open, close, publish): take the step
-    through the service, answer with the poll."""
+def _body() -> dict:
+    """The optional JSON body of a step (``{}`` when none was sent)."""
+    from flask import request
 
-    def handler(bloc: str, year: int, poll: str):
-        campaign = campaigns.get_campaign(bloc, year)
-        user = current_api_user()
-        service(campaign, poll, actor=user)
-        return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
-
-    return token_required(handler)
+    return json_body() if request.get_data() else {}
 
 
-for _step, _service in (("open", voting.open_poll), ("close", voting.close_poll),
-                        ("publish", voting.publish_poll)):
-    api_bp.add_url_rule(f"{BASE}/<poll>/{_step}", endpoint=f"{_step}_poll",
-                        view_func=_poll_step(_service), methods=["POST"])
+@api_bp.post(f"{BASE}/<poll>/open")
+@token_required
+def open_poll(bloc: str, year: int, poll: str):
+    """Open the poll. In "committee" mode the answer carries the key ``shares`` — once: they
+    are stored nowhere; each member of the counting committee keeps one."""
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    opened = voting.open_poll(campaign, poll, actor=user, seal=_body().get("seal"))
+    body = voting.get_view(campaign, poll, actor=user).to_dict(campaign)
+    body.update({"seal": opened.seal, "shares": list(opened.issued_shares),
+                 "shares_needed": opened.shares_needed})
+    return jsonify(body)
+
+
+@api_bp.post(f"{BASE}/<poll>/close")
+@token_required
+def close_poll(bloc: str, year: int, poll: str):
+    """Close and count; ``{"shares": [...]}`` — the committee's key shares (committee mode)."""
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    voting.close_poll(campaign, poll, actor=user, shares=_body().get("shares"))
+    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
+
+
+@api_bp.post(f"{BASE}/<poll>/publish")
+@token_required
+def publish_poll(bloc: str, year: int, poll: str):
+    campaign = campaigns.get_campaign(bloc, year)
+    user = current_api_user()
+    voting.publish_poll(campaign, poll, actor=user)
+    return jsonify(voting.get_view(campaign, poll, actor=user).to_dict(campaign))
 
 
 @api_bp.post(f"{BASE}/<poll>/ballots")

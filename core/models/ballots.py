@@ -1,13 +1,28 @@
-"""Polls and secret ballots. Who voted (VoterRoll) is kept apart from what was voted (Ballot):
-a ballot row has a random id, the choices and the hash of the receipt — no unit, no user,
-no time. The roll keeps at most the day a unit voted."""
+"""Polls and secret ballots. Who voted (VoterRoll) is kept apart from what was voted:
+
+* while the poll is open, ``ballots`` holds each ballot **sealed** to the poll's public key
+  (random id, ciphertext — no unit, no user, no time, no receipt);
+* ``receipts`` holds the receipts' SHA-256, with no link to any ballot; rewritten in random
+  order when the poll closes;
+* at close the sealed ballots are opened in memory, written in random order to
+  ``opened_ballots`` (random ids) and deleted; the poll's private key is gone.
+
+The roll keeps at most the day a unit voted (docs/voting.md §6)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.vocabulary import PollStatus
@@ -28,6 +43,7 @@ class Poll(db.Model):
         CheckConstraint("status IN ('draft', 'open', 'closed', 'published')",
                         name="status_known"),
         CheckConstraint("min_choices >= 0 AND max_choices >= min_choices", name="choices_range"),
+        CheckConstraint("seal IS NULL OR seal IN ('committee', 'server')", name="seal_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +63,13 @@ class Poll(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sealing (docs/voting.md §6): "committee" (the private key is split among the counting
+    # committee, never stored) or "server" (kept here until close, then erased).
+    seal: Mapped[str | None] = mapped_column(String(20))
+    public_key: Mapped[str | None] = mapped_column(String(64))  # X25519, hex
+    private_key: Mapped[str | None] = mapped_column(String(64))  # "server" mode, until close
+    shares_needed: Mapped[int | None] = mapped_column(Integer)  # "committee" mode
+    receipts_digest: Mapped[str | None] = mapped_column(String(64))  # frozen at close
 
     campaign: Mapped[Campaign] = relationship()
     roll: Mapped[list[VoterRoll]] = relationship(back_populates="poll",
@@ -69,13 +92,35 @@ class VoterRoll(db.Model):
 
 
 class Ballot(db.Model):
-    """What was voted. Deliberately no link to the voter and no timestamp."""
+    """A ballot while the poll is open: sealed to the poll's public key. No link to the voter,
+    no timestamp, no receipt. Deleted when the poll closes (opened into OpenedBallot)."""
 
     __tablename__ = "ballots"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random UUID
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OpenedBallot(db.Model):
+    """What was voted, after close: written in random order, with random ids, in the closing
+    transaction (so neither physical order nor transaction id follows the casting order)."""
+
+    __tablename__ = "opened_ballots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random UUID
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
     choices: Mapped[list[str]] = mapped_column(JSONType)
+
+
+class Receipt(db.Model):
+    """The SHA-256 of a receipt, kept apart from the ballots (no link); rewritten in random
+    order at close. The receipt itself is shown once to the voter and never stored."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random UUID
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 

@@ -1,11 +1,21 @@
 """The council's secret ballot: polls opened, cast, closed, counted and published.
 
-Trust rules (threat model in docs/voting.md): who voted (VoterRoll) and what was voted (Ballot)
-are written in one transaction but in separate tables with no link; a ballot has a random id,
-its choices and the SHA-256 of a receipt shown once to the voter; the roll keeps only the day.
-One ballot per unit per poll is enforced by a conditional UPDATE of the roll row (only one
-transaction can turn ``voted_on`` from NULL), so a second attempt is a 409 even under
-concurrency. A poll's result is counted once, when it closes, stored, and never recomputed.
+Trust rules (threat model in docs/voting.md §6):
+
+* **Who voted** (VoterRoll, the day only) and **what was voted** are in separate tables with
+  no link. While the poll is open a ballot is stored only **sealed** to the poll's public
+  key (``ballot_seal``); its receipt's SHA-256 goes to ``receipts``, with no link to it.
+* **One ballot per unit**: a conditional UPDATE of the roll row (only one transaction can
+  turn ``voted_on`` from NULL), so a second attempt is a 409 even under concurrency.
+* **Cast, close, open and publish are serialised per poll**: each locks the poll row before
+  it reads the poll's status (``_lock_poll``), so a ballot answered 201 is always counted and
+  a ballot not counted was refused.
+* **At close** the private key is rebuilt from the counting committee's shares (or taken from
+  the poll row in "server" mode, then erased); the ballots are opened in memory, written in
+  random order with random ids to ``opened_ballots``, the sealed rows deleted; the receipts
+  are rewritten in random order and their digest frozen in the result and the audit event.
+  The result is counted once, stored and never recomputed; when quorum fails only the
+  turnout is stored.
 """
 
 from __future__ import annotations
@@ -18,23 +28,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from core.domain import Action, Deliverable, StepState
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import (
+    AuditEvent,
     Ballot,
     Campaign,
     Membership,
+    OpenedBallot,
     Poll,
     PollOutcome,
+    Receipt,
     Unit,
     User,
     VoterRoll,
 )
-from core.services import audit, campaign_state, clock, deadlines, permissions, scoring
-from core.services.cycle import raise_if, text_field
+from core.services import (
+    audit,
+    ballot_seal,
+    campaign_state,
+    clock,
+    deadlines,
+    permissions,
+    scoring,
+)
+from core.services import meeting as council_meeting
 from core.voting import PollContext, PollSpec, ProcedureUnavailable, VotingProcedure
 
 
@@ -65,9 +86,11 @@ def context(campaign: Campaign, members: list[str] | None = None) -> PollContext
     """Members (or a frozen roll), the ranking by verified total and the verified totals."""
     table = scoring.ranking(campaign)
     codes = members if members is not None else [r["unit"].code for r in table]
+    present = _present_units(campaign)
     return PollContext(members=tuple(sorted(codes)),
                        ranking=tuple(r["unit"].code for r in table),
-                       scores={r["unit"].code: float(r["verified_total"]) for r in table})
+                       scores={r["unit"].code: float(r["verified_total"]) for r in table},
+                       present=tuple(present) if present is not None else None)
 
 
 def spec_of(poll: Poll) -> PollSpec:
@@ -154,14 +177,94 @@ def roster_hash(campaign: Campaign, code: str, members: list[str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def open_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
-    """Freeze the candidates and the voter roll (member units) and open the poll."""
+# -- locking ---------------------------------------------------------------------------------
+
+def _lock_poll(poll_id: int) -> Poll:
+    """Lock the poll row until the end of the transaction and read it again, fresh.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (``with_for_update``) on the poll row: a cast, a
+    close, an open or a publish of the same poll waits for the other's commit, then reads the
+    status it left. SQLite has no row locks: the same effect is the database's write lock
+    taken *before* the status is read. pysqlite (its default transaction handling, which
+    SQLAlchemy keeps) begins the transaction at the first write, and the first write takes
+    SQLite's RESERVED lock, which one connection holds at a time until it commits; so the lock
+    is a no-op write to the poll row (``UPDATE polls SET status = status``) — the same lock
+    ``BEGIN IMMEDIATE`` would take, limited to these four actions. Other writers wait for it
+    (busy timeout) and then see the committed status."""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Poll).where(Poll.id == poll_id).values(status=Poll.status)
+                        .execution_options(synchronize_session=False))
+    poll = session.scalar(select(Poll).where(Poll.id == poll_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    assert poll is not None
+    return poll
+
+
+# -- sealing ---------------------------------------------------------------------------------
+
+SEALS = ("committee", "server")
+# Backwards compatible default when the bloc's voting parameters say nothing (docs/voting.md
+# §6): "server". A bloc chooses "committee" with ``config()["seal"]``; the host may also ask
+# for it when opening a poll (never the weaker mode when the bloc asks for the committee's).
+DEFAULT_SEAL = "server"
+COMMITTEE_SHARES = (2, 3)  # any 2 of 3 shares rebuild the key
+
+
+def seal_mode(campaign: Campaign, requested: Any = None) -> str:
+    configured = campaign_state.plan(campaign).voting_config.get("seal") or DEFAULT_SEAL
+    if configured not in SEALS:
+        configured = "committee"
+    if requested in (None, ""):
+        return configured
+    if requested not in SEALS:
+        raise ValidationFailed("Cách niêm phong phiếu không hợp lệ.", code="seal_unknown",
+                               fields={"seal": ["committee hoặc server."]})
+    if configured == "committee" and requested == "server":
+        raise Conflict("Khối quy định khóa giải mã phiếu do Ban kiểm phiếu giữ.",
+                       code="seal_committee_required")
+    return requested
+
+
+def _seal_context(poll: Poll) -> str:
+    return f"poll {poll.id}"
+
+
+def _private_key(poll: Poll, shares: Any):
+    """The poll's private key: from the poll row ("server"), or rebuilt from the counting
+    committee's shares ("committee"; 422 when they are missing or do not fit)."""
+    if poll.seal == "server":
+        if not poll.private_key:
+            raise Conflict("Khóa giải mã của cuộc bỏ phiếu không còn.", code="key_missing")
+        return ballot_seal.private_from_hex(poll.private_key)
+    needed = poll.shares_needed or COMMITTEE_SHARES[0]
+    if not isinstance(shares, list) or len([s for s in shares if s]) < needed:
+        raise ValidationFailed(
+            f"Cần {needed} mảnh khóa của Ban kiểm phiếu để mở các phiếu.",
+            code="shares_required", fields={"shares": [f"{needed} mảnh khóa."]})
+    try:
+        return ballot_seal.private_from_shares([s for s in shares if s], poll.public_key or "")
+    except ballot_seal.SealError as exc:
+        raise ValidationFailed(
+            "Các mảnh khóa không khớp với khóa của cuộc bỏ phiếu.", code="shares_invalid",
+            fields={"shares": ["Mảnh khóa sai hoặc của cuộc bỏ phiếu khác."]}) from exc
+
+
+def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -> Poll:
+    """Freeze the candidates and the voter roll (member units) and open the poll.
+
+    A fresh key pair seals the poll's ballots. In "committee" mode the private key exists only
+    as shares: they are on the returned poll's ``issued_shares`` (not a column, never stored)
+    for the caller to show **once**; in "server" mode ``issued_shares`` is empty."""
     _require_host(campaign, actor)
     procedure(campaign)  # 409 read_only: no poll is opened without its procedure
     view = get_view(campaign, code, actor=actor)
+    if view.poll is not None:
+        view = PollView(view.spec, _lock_poll(view.poll.id).status, view.poll)
     if view.status != "draft":
         raise Conflict("Cuộc bỏ phiếu này đã được mở.", code="poll_already_opened")
     deadlines.check_window(campaign, "vote", None)
+    mode = seal_mode(campaign, seal)
     units = list(db.session.scalars(
         select(Unit).join(Membership, Membership.unit_id == Unit.id)
         .where(Membership.campaign_id == campaign.id)))
@@ -176,11 +279,24 @@ def open_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
         db.session.add(poll)
     poll.status, poll.opened_at = "open", clock.now()
     poll.roster_hash = roster_hash(campaign, code, members)
+    poll.seal = mode
+    shares: list[str] = []
+    if mode == "server":
+        poll.private_key, poll.public_key = ballot_seal.new_server_key()
+        poll.shares_needed = None
+    else:
+        needed, total = COMMITTEE_SHARES
+        shares, poll.public_key = ballot_seal.new_committee_key(needed, total)
+        poll.private_key, poll.shares_needed = None, needed
     poll.roll = [VoterRoll(unit_id=u.id) for u in units]
     db.session.flush()
     audit.record("poll.open", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
                  actor=actor, details={"roster_hash": poll.roster_hash,
-                                       "candidates": poll.candidates, "eligible": len(members)})
+                                       "candidates": poll.candidates, "eligible": len(members),
+                                       "seal": mode, "public_key": poll.public_key,
+                                       "shares": [len(shares), poll.shares_needed]
+                                       if shares else None})
+    poll.issued_shares = shares  # type: ignore[attr-defined]  # shown once, never stored
     return poll
 
 
@@ -199,11 +315,16 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
     poll = stored_polls(campaign).get(code)
     if poll is None:
         get_view(campaign, code, actor=actor)  # 404 for an unknown poll
+    else:
+        poll = _lock_poll(poll.id)  # a close waits for this ballot, or this ballot sees it
     refusal = voter_refusal(poll, actor)
     if refusal is not None:
         raise refusal
+    assert poll is not None
     voter_code = actor.unit.code
     check_choices(campaign, poll, voter_code, choices)
+    if not poll.public_key:
+        raise Conflict("Cuộc bỏ phiếu không có khóa niêm phong.", code="key_missing")
     marked = db.session.execute(
         update(VoterRoll).where(VoterRoll.poll_id == poll.id,
                                 VoterRoll.unit_id == actor.unit_id,
@@ -214,8 +335,11 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
                        code="already_voted")
     receipt = secrets.token_hex(10).upper()
     stored_choices = list(choices) if poll.method == "ranked" else sorted(choices)
-    db.session.add(Ballot(id=str(uuid.uuid4()), poll_id=poll.id, choices=stored_choices,
-                          receipt_hash=hashlib.sha256(receipt.encode()).hexdigest()))
+    sealed = ballot_seal.seal(poll.public_key, stored_choices, context=_seal_context(poll),
+                              length=ballot_seal.padded_length(list(poll.candidates)))
+    db.session.add(Ballot(id=str(uuid.uuid4()), poll_id=poll.id, sealed=sealed))
+    db.session.add(Receipt(id=str(uuid.uuid4()), poll_id=poll.id,
+                           receipt_hash=hashlib.sha256(receipt.encode()).hexdigest()))
     audit.record("ballot.cast", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
                  actor=actor, details={"unit": voter_code})
     return receipt
@@ -255,26 +379,95 @@ def check_choices(campaign: Campaign, poll: Poll | PollSpec, voter: str,
     procedure(campaign).check_ballot(spec, voter, choices)
 
 
-def close_poll(campaign: Campaign, code: str, *, actor: User) -> PollOutcome:
-    """Stop voting, count once, store the result; a tie at the last seat opens a run-off."""
+def receipts_digest(hashes: list[str]) -> str:
+    """SHA-256 of the sorted receipt hashes, one per line: anyone can recompute it from the
+    published list (``printf '%s\\n' … | sha256sum`` without the last newline)."""
+    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+def early_close_refusal(campaign: Campaign, poll: Poll) -> Conflict | None:
+    """Before the vote phase's last day a poll closes only when every unit on the roll has
+    voted — or every unit present at the council meeting, when the attendance is recorded —
+    so the host cannot close right after one unit votes to read its choice."""
+    if clock.today() >= deadlines.phase_for(campaign, "vote").due:
+        return None
+    rows = db.session.execute(
+        select(Unit.code, VoterRoll.voted_on).join(VoterRoll, VoterRoll.unit_id == Unit.id)
+        .where(VoterRoll.poll_id == poll.id)).all()
+    waiting = {code for code, voted_on in rows if voted_on is None}
+    if not waiting:
+        return None
+    present = _present_units(campaign)
+    if present and not (set(present) & waiting):
+        return None
+    return Conflict(_("Chưa đến ngày cuối của thời gian bình xét: chỉ kết thúc bỏ phiếu sớm "
+                      "khi mọi đơn vị (hoặc mọi đơn vị có mặt tại cuộc họp) đã bỏ phiếu. "
+                      "Còn %(count)s đơn vị chưa bỏ phiếu.", count=len(waiting)),
+                    code="poll_not_complete")
+
+
+def _present_units(campaign: Campaign) -> list[str] | None:
+    """The unit codes recorded present at the council meeting (None: not recorded)."""
+    return council_meeting.present_units(campaign)
+
+
+def _turnout_only(result: dict[str, Any]) -> dict[str, Any]:
+    """Quorum failed: keep the turnout and why nobody is elected, never a per-candidate count
+    (nor valid / invalid, which could tell a lone ballot's fate)."""
+    return {"eligible": result["eligible"], "voted": result["voted"], "valid": None,
+            "invalid": None, "quorum_met": False, "counts": [], "elected": [],
+            "explanation": list(result.get("explanation", []))[:1], "runoff": []}
+
+
+def close_poll(campaign: Campaign, code: str, *, actor: User,
+               shares: Any = None) -> PollOutcome:
+    """Stop voting, open the sealed ballots, count once, store the result; a tie at the last
+    seat opens a run-off. ``shares``: the counting committee's key shares ("committee")."""
     _require_host(campaign, actor)
     _vote_phase_started(campaign)
-    poll = _stored(campaign, code)
+    poll = _lock_poll(_stored(campaign, code).id)  # every cast before this one is committed
     if poll.status != "open":
         raise Conflict("Chỉ kết thúc được cuộc bỏ phiếu đang mở.", code="poll_not_open")
-    ballots = [b.choices for b in db.session.scalars(
-        select(Ballot).where(Ballot.poll_id == poll.id).order_by(Ballot.id))]
+    counter = procedure(campaign)  # read-only (procedure gone) first: waiting would not help
+    refusal = early_close_refusal(campaign, poll)
+    if refusal is not None:
+        raise refusal
+    private = _private_key(poll, shares)
+    context_label = _seal_context(poll)
+    ballots = [ballot_seal.open_sealed(private, sealed, context=context_label)
+               for sealed in db.session.scalars(select(Ballot.sealed)
+                                                .where(Ballot.poll_id == poll.id))]
+    # ballots opened before sealing existed (migration 0006), rewritten with the others
+    ballots += [c for c in db.session.scalars(select(OpenedBallot.choices)
+                                              .where(OpenedBallot.poll_id == poll.id))]
+    hashes = list(db.session.scalars(select(Receipt.receipt_hash)
+                                     .where(Receipt.poll_id == poll.id)))
+    shuffle = secrets.SystemRandom().shuffle
+    shuffle(ballots)
+    shuffle(hashes)
+    db.session.execute(delete(Ballot).where(Ballot.poll_id == poll.id))
+    db.session.execute(delete(OpenedBallot).where(OpenedBallot.poll_id == poll.id))
+    db.session.execute(delete(Receipt).where(Receipt.poll_id == poll.id))
+    db.session.add_all([OpenedBallot(id=str(uuid.uuid4()), poll_id=poll.id, choices=c)
+                        for c in ballots])  # inserted in this (random) order
+    db.session.add_all([Receipt(id=str(uuid.uuid4()), poll_id=poll.id, receipt_hash=h)
+                        for h in hashes])
+    poll.private_key = None  # "server" mode: the key is gone with the sealed rows
+    digest = receipts_digest(hashes)
+    poll.receipts_digest = digest
     roll = [u for u in db.session.scalars(
         select(Unit.code).join(VoterRoll, VoterRoll.unit_id == Unit.id)
         .where(VoterRoll.poll_id == poll.id))]
-    result = procedure(campaign).tally(spec_of(poll), ballots, context(campaign, roll))
+    result = counter.tally(spec_of(poll), ballots, context(campaign, roll))
+    stored = result.to_dict() if result.quorum_met else _turnout_only(result.to_dict())
+    stored.update({"counted": len(ballots), "receipts": len(hashes), "receipts_digest": digest})
     poll.status, poll.closed_at = "closed", clock.now()
     head = audit.head_hash()
-    outcome = PollOutcome(poll_id=poll.id, result=result.to_dict(),
+    outcome = PollOutcome(poll_id=poll.id, result=stored,
                           roster_hash=poll.roster_hash, audit_head=head,
                           computed_at=clock.now())
     db.session.add(outcome)
-    if result.runoff:
+    if result.quorum_met and result.runoff:
         rounds = 1 + sum(1 for p in stored_polls(campaign).values()
                          if p.code.startswith(f"{code}-vong-"))
         db.session.add(Poll(
@@ -285,16 +478,17 @@ def close_poll(campaign: Campaign, code: str, *, actor: User) -> PollOutcome:
             candidates=list(result.runoff), elects=poll.elects, runoff_of=poll.id,
             status="draft"))
     audit.record("poll.close", "poll", f"{campaign.bloc.code}/{campaign.year}/{code}",
-                 actor=actor, details={"voted": result.voted, "valid": result.valid,
-                                       "elected": list(result.elected),
-                                       "runoff": list(result.runoff)})
+                 actor=actor, details={"voted": stored["voted"], "valid": stored["valid"],
+                                       "elected": stored["elected"],
+                                       "runoff": stored["runoff"],
+                                       "receipts": len(hashes), "receipts_digest": digest})
     return outcome
 
 
 def publish_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     _require_host(campaign, actor)
     _vote_phase_started(campaign)
-    poll = _stored(campaign, code)
+    poll = _lock_poll(_stored(campaign, code).id)
     if poll.status != "closed":
         raise Conflict("Chỉ công bố được cuộc bỏ phiếu đã kết thúc.", code="poll_not_closed")
     poll.status, poll.published_at = "published", clock.now()
@@ -303,29 +497,81 @@ def publish_poll(campaign: Campaign, code: str, *, actor: User) -> Poll:
     return poll
 
 
+def sees_unpublished_counts(campaign: Campaign, user: User | None) -> bool:
+    """Before publication the counts are for the poll's host (the counting committee's
+    chair) and the board only — ``Action.RUN_POLLS``; others see the status."""
+    return can_run_polls(campaign, user)
+
+
 def outcome(campaign: Campaign, code: str, *, actor: User) -> tuple[Poll, PollOutcome]:
-    """The stored result: to the leadership and board once closed, to every member once
-    published."""
+    """The stored result: to the vote's host (and the board) once closed, to every member
+    once published."""
     permissions.require(permissions.can_read_work(actor, campaign))
     poll = _stored(campaign, code)
     if poll.status == "open":
         raise Conflict("Cuộc bỏ phiếu chưa kết thúc; chưa có kết quả.", code="poll_not_closed")
-    insider = campaign_state.allowed(Action.SEE_UNPUBLISHED_RESULTS, actor, campaign)
-    if poll.status == "closed" and not insider:
+    if poll.status == "closed" and not sees_unpublished_counts(campaign, actor):
         raise Forbidden("Kết quả chưa được công bố.")
     found = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == poll.id))
     return poll, found
 
 
 def receipts(campaign: Campaign, code: str, *, actor: User) -> list[str]:
-    """The published receipt hashes, sorted, so each voter can find theirs."""
+    """The receipt hashes frozen at close, sorted, so each voter can find theirs."""
     permissions.require(permissions.can_read_work(actor, campaign))
     poll = _stored(campaign, code)
     if poll.status != "published":
         raise Conflict("Danh sách mã biên nhận chỉ có sau khi công bố.",
                        code="poll_not_published")
-    return sorted(db.session.scalars(select(Ballot.receipt_hash)
-                                     .where(Ballot.poll_id == poll.id)))
+    return sorted(db.session.scalars(select(Receipt.receipt_hash)
+                                     .where(Receipt.poll_id == poll.id)))
+
+
+def _poll_path(campaign: Campaign, poll: Poll) -> str:
+    return f"{campaign.bloc.code}/{campaign.year}/{poll.code}"
+
+
+def consistency(poll: Poll, found: PollOutcome | None = None) -> dict[str, Any]:
+    """Roll marks = ballots counted = receipts listed = ``ballot.cast`` events, and the
+    receipts still hash to the digest frozen at close. For an open poll, ``counted`` is the
+    number of sealed ballots waiting."""
+    campaign = poll.campaign
+    roll_marks = db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+        VoterRoll.poll_id == poll.id, VoterRoll.voted_on.is_not(None))) or 0
+    hashes = list(db.session.scalars(select(Receipt.receipt_hash)
+                                     .where(Receipt.poll_id == poll.id)))
+    cast_events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "ballot.cast", AuditEvent.object_type == "poll",
+        AuditEvent.object_id == _poll_path(campaign, poll))) or 0
+    if found is None and poll.status in ("closed", "published"):
+        found = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == poll.id))
+    if found is not None:
+        counted = found.result.get("counted", found.result.get("voted"))
+    else:
+        counted = db.session.scalar(select(func.count()).select_from(Ballot)
+                                    .where(Ballot.poll_id == poll.id)) or 0
+    digest_ok = poll.receipts_digest is None or receipts_digest(hashes) == poll.receipts_digest
+    report = {"roll_marks": roll_marks, "counted": counted, "receipts": len(hashes),
+              "cast_events": cast_events, "receipts_digest_ok": digest_ok}
+    report["ok"] = bool(digest_ok and roll_marks == counted == len(hashes) == cast_events)
+    return report
+
+
+def consistency_problems() -> list[str]:
+    """Every poll whose counts disagree, in plain words (for ``flask audit verify``)."""
+    problems = []
+    for poll in db.session.scalars(select(Poll).where(Poll.status != "draft")
+                                   .order_by(Poll.id)):
+        report = consistency(poll)
+        if not report["ok"]:
+            problems.append(
+                f"{_poll_path(poll.campaign, poll)}: số đánh dấu đã bỏ phiếu "
+                f"{report['roll_marks']}, số phiếu đã kiểm {report['counted']}, số mã biên "
+                f"nhận {report['receipts']}, số sự kiện ballot.cast {report['cast_events']}"
+                + ("" if report["receipts_digest_ok"]
+                   else "; danh sách mã biên nhận không khớp mã băm chốt khi kết thúc")
+                + " — KHÔNG KHỚP.")
+    return problems
 
 
 def roll_status(campaign: Campaign, code: str, *, actor: User) -> dict[str, Any]:
@@ -347,55 +593,3 @@ def has_voted(poll: Poll, unit_id: int | None) -> bool:
     return bool(db.session.scalar(select(VoterRoll.id).where(
         VoterRoll.poll_id == poll.id, VoterRoll.unit_id == unit_id,
         VoterRoll.voted_on.is_not(None))))
-
-
-COUNCIL_MEETING = "council_meeting"
-
-
-def record_meeting(campaign: Campaign, details: Any, *, actor: User) -> dict[str, Any]:
-    """The leader records the council meeting for the minutes: when, where, chair, secretary,
-    counting committee. Recorded again, it replaces the earlier record (kept in the audit)."""
-    from datetime import datetime
-
-    from core.models import PhaseRecord
-
-    campaign_state.require(Action.RECORD_MEETING, actor, campaign)
-    if not isinstance(details, dict):
-        raise ValidationFailed("Dữ liệu không hợp lệ.", fields={"meeting": ["Đối tượng JSON."]})
-    errors: dict[str, list[str]] = {}
-    try:
-        held_at = datetime.fromisoformat(str(details.get("held_at")))
-    except ValueError:
-        errors["held_at"] = ["Thời gian họp dạng YYYY-MM-DDTHH:MM."]
-        held_at = None
-    record = {"held_at": held_at.isoformat() if held_at else None}
-    for key in ("place", "chair", "secretary"):
-        record[key] = text_field(details.get(key), key, errors, max_length=300)
-        if not record[key] and key not in errors:
-            errors[key] = ["Bắt buộc."]
-    committee = details.get("committee")
-    if not isinstance(committee, list) or not committee or \
-            not all(isinstance(m, str) and m.strip() for m in committee):
-        errors["committee"] = ["Danh sách tên thành viên Ban kiểm phiếu."]
-    else:
-        record["committee"] = [text_field(m, "committee", errors, max_length=200)
-                               for m in committee[:15]]
-    raise_if(errors)
-    existing = db.session.scalar(select(PhaseRecord).where(
-        PhaseRecord.campaign_id == campaign.id, PhaseRecord.step == COUNCIL_MEETING))
-    if existing is None:
-        db.session.add(PhaseRecord(campaign_id=campaign.id, step=COUNCIL_MEETING,
-                                   closed_at=clock.now(), closed_by=actor.id, details=record))
-    else:
-        existing.details, existing.closed_at, existing.closed_by = record, clock.now(), actor.id
-    audit.record("council.meeting", "campaign", f"{campaign.bloc.code}/{campaign.year}",
-                 actor=actor, details=record)
-    return record
-
-
-def meeting(campaign: Campaign) -> dict[str, Any] | None:
-    from core.models import PhaseRecord
-
-    found = db.session.scalar(select(PhaseRecord).where(
-        PhaseRecord.campaign_id == campaign.id, PhaseRecord.step == COUNCIL_MEETING))
-    return dict(found.details) if found else None

@@ -185,7 +185,9 @@ def test_a_head_votes_from_a_phone(page: Page, browser: Browser, browser_context
                                json={"choices": [choice]})
         assert response.status_code == 201, response.get_json()
 
-    # --- The leader closes, then publishes ---------------------------------------------------
+    # --- The leader closes on the vote's last day (an early close needs every unit), then
+    # publishes ----------------------------------------------------------------------------
+    server.at(2022, 2, 28, 17, 0)
     leader.goto(f"{server.url}{POLLS}")
     expect(polls_card(leader, FLAG).locator("[id$='-turnout']")).to_have_text("7/8 đơn vị")
     polls_card(leader, FLAG).get_by_role("link", name=f"Kết thúc bỏ phiếu — {FLAG}").click()

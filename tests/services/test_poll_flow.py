@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from core.extensions import db
-from core.models import AuditEvent, Ballot
+from core.models import AuditEvent, OpenedBallot
 from tests.support import row_counts
 from tests.support.voting import HEADS, Api, at
 
@@ -57,6 +57,10 @@ def test_full_vote(app, client, vote_day):
 
     # members cannot see results before publication; the leader can after close
     assert heads["so-yte"].get("/polls/co-thi-dua/result").status_code == 409
+    # 7 of 8 voted: no close before the phase's last day (the host cannot close early)
+    early = leader.post("/polls/co-thi-dua/close")
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "poll_not_complete"
+    at(app, 2022, 2, 28, 17, 0)
     for code in plan:
         assert leader.post(f"/polls/{code}/close").status_code == 200
     assert heads["so-yte"].get("/polls/co-thi-dua/result").status_code == 403
@@ -70,6 +74,8 @@ def test_full_vote(app, client, vote_day):
     assert counts["so-vhttdl"]["votes"] == 5 and counts["so-vhttdl"]["share"] == 0.625
     assert counts["so-gddt"]["votes"] == 2 and counts["so-gddt"]["passed"] is False
     assert len(flag["roster_hash"]) == 64 and len(flag["audit_head"]) == 64
+    assert flag["consistency"] == {"roll_marks": 7, "counted": 7, "receipts": 7,
+                                   "cast_events": 7, "receipts_digest_ok": True, "ok": True}
 
     merit = leader.get("/polls/bang-khen/result").get_json()
     assert merit["elected"] == ["so-gddt", "so-yte"]
@@ -81,6 +87,11 @@ def test_full_vote(app, client, vote_day):
     assert published == sorted(published) and len(published) == 7
     mine = hashlib.sha256(receipts[("co-thi-dua", "so-khcn")].encode()).hexdigest()
     assert mine in published
+    digest = hashlib.sha256("\n".join(published).encode()).hexdigest()
+    assert flag["receipts_digest"] == digest
+    close_event = db.session.query(AuditEvent).filter_by(
+        action="poll.close", object_id="khoi-8/2021/co-thi-dua").one()
+    assert close_event.details["receipts_digest"] == digest
 
     # the audit log says who voted, never what
     events = db.session.query(AuditEvent).filter_by(action="ballot.cast").all()
@@ -94,10 +105,15 @@ def test_quorum_failure_elects_nobody_and_says_why(app, client, vote_day):
     for unit in ["so-tttt", "so-ldtbxh", "so-vhttdl", "so-gddt", "so-yte"]:  # 5 < 2/3 × 8
         Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots",
                                       json={"choices": ["so-vhttdl"]})
-    leader.post("/polls/co-thi-dua/close")
+    at(app, 2022, 2, 28, 17, 0)
+    assert leader.post("/polls/co-thi-dua/close").status_code == 200
     result = leader.get("/polls/co-thi-dua/result").get_json()
     assert result["quorum_met"] is False and result["elected"] == []
     assert "Không đủ số đơn vị" in result["explanation"][0]
+    # only the turnout is stored: no count per candidate, not even valid / invalid
+    assert result["counts"] == [] and result["valid"] is None and result["invalid"] is None
+    assert result["voted"] == 5 and result["eligible"] == 8
+    assert "so-vhttdl" not in str(result["explanation"])
 
 
 def test_result_is_stored_not_recomputed(app, client, vote_day):
@@ -106,9 +122,10 @@ def test_result_is_stored_not_recomputed(app, client, vote_day):
     for unit in list(HEADS)[:6]:
         Api(client, HEADS[unit]).post("/polls/khoi-truong/ballots",
                                       json={"choices": ["so-ldtbxh"]})
-    leader.post("/polls/khoi-truong/close")
+    at(app, 2022, 2, 28, 17, 0)
+    assert leader.post("/polls/khoi-truong/close").status_code == 200
     first = leader.get("/polls/khoi-truong/result").get_json()
-    db.session.query(Ballot).delete()
+    db.session.query(OpenedBallot).delete()
     db.session.commit()
     assert leader.get("/polls/khoi-truong/result").get_json() == first
 
@@ -140,7 +157,8 @@ def test_before_opening_and_after_closing(app, client, vote_day):
                      json={"choices": ["so-vhttdl"]}).status_code == 409
     assert row_counts() == before
     vote_day.post("/polls/co-thi-dua/open")
-    vote_day.post("/polls/co-thi-dua/close")
+    at(app, 2022, 2, 28, 17, 0)
+    assert vote_day.post("/polls/co-thi-dua/close").status_code == 200
     before = row_counts()
     assert head.post("/polls/co-thi-dua/ballots",
                      json={"choices": ["so-vhttdl"]}).status_code == 409
@@ -194,5 +212,6 @@ def test_tie_at_last_seat_opens_runoff(app, client, vote_day):
     for unit in list(HEADS)[:6]:
         Api(client, HEADS[unit]).post("/polls/bang-khen-vong-2/ballots",
                                       json={"choices": ["so-yte"]})
-    leader.post("/polls/bang-khen-vong-2/close")
+    at(app, 2022, 2, 28, 17, 0)
+    assert leader.post("/polls/bang-khen-vong-2/close").status_code == 200
     assert leader.get("/polls/bang-khen-vong-2/result").get_json()["elected"] == ["so-yte"]

@@ -5,14 +5,14 @@ through the services."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from html import unescape
 
 from sqlalchemy import func, select
 
 from core.config import TIMEZONE
 from core.extensions import db
-from core.models import Ballot, Poll, User, VoterRoll
+from core.models import Ballot, OpenedBallot, Poll, Receipt, User, VoterRoll
 from core.services import accounts, campaigns, voting
 from core.unit_of_work import transactional
 from tests.support import DEMO_PASSWORD, login
@@ -127,6 +127,24 @@ def ballots(code: str = FLAG) -> list[Ballot]:
     return list(db.session.scalars(select(Ballot).where(Ballot.poll_id == found.id)))
 
 
+def receipt_hashes(code: str = FLAG) -> list[str]:
+    """The stored receipt hashes of a poll (no link to any ballot), sorted."""
+    found = poll(code)
+    if found is None:
+        return []
+    return sorted(db.session.scalars(select(Receipt.receipt_hash)
+                                     .where(Receipt.poll_id == found.id)))
+
+
+def opened_choices(code: str = FLAG) -> list[list[str]]:
+    """The choices of the ballots opened at close, sorted (their stored order is random)."""
+    found = poll(code)
+    if found is None:
+        return []
+    return sorted(db.session.scalars(select(OpenedBallot.choices)
+                                     .where(OpenedBallot.poll_id == found.id)))
+
+
 def voted_units(code: str = FLAG) -> int:
     found = poll(code)
     return db.session.scalar(select(func.count()).select_from(VoterRoll).where(
@@ -145,6 +163,12 @@ def cast(unit: str, choices: list[str], code: str = FLAG) -> str:
 
 @transactional
 def close_poll(code: str = FLAG) -> None:
+    """Close on the vote phase's last day (before it, only a complete roll may close)."""
+    from flask import current_app
+
+    now = current_app.config.get("THIDUA_NOW")
+    if now is None or now.date() < date(2022, 2, 28):
+        at(current_app, 2022, 2, 28, 17, 0)
     voting.close_poll(campaign(), code, actor=user(LEADER))
 
 

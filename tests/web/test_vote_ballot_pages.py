@@ -22,10 +22,13 @@ from tests.support.vote_pages import (
     campaign,
     cast,
     checked,
+    close_poll,
     main_text,
     open_poll,
+    opened_choices,
     page_client,
     poll,
+    receipt_hashes,
     receipt_of,
     text,
     vote_day,
@@ -89,12 +92,14 @@ def test_review_then_cast_stores_one_ballot_and_shows_the_receipt(voting_open):
     receipt = receipt_of(response)
     assert re.fullmatch(r"[0-9A-F]{20}", receipt)
     assert "chỉ hiển thị một lần" in by_id(response, "receipt-help")
+    # One ballot, sealed (no plaintext choice); its receipt's hash apart, with no link.
     stored = ballots()
-    assert len(stored) == 1 and stored[0].choices == ["so-vhttdl"]
-    assert stored[0].receipt_hash == hashlib.sha256(receipt.encode()).hexdigest()
+    assert len(stored) == 1 and b"so-vhttdl" not in stored[0].sealed
+    assert receipt_hashes() == [hashlib.sha256(receipt.encode()).hexdigest()]
     assert voted_units() == 1
     after = row_counts()
     assert after["ballots"] == before["ballots"] + 1
+    assert after["receipts"] == before["receipts"] + 1
     # The receipt is kept nowhere: not in the session, not in a later page.
     with client.session_transaction() as session:
         assert receipt not in repr(dict(session))
@@ -102,6 +107,11 @@ def test_review_then_cast_stores_one_ballot_and_shows_the_receipt(voting_open):
     assert receipt not in text(listing)
     assert by_id(listing, f"poll-{FLAG}-mine") == "Đã bỏ phiếu"
     assert f"{POLLS}/{FLAG}/ballot" not in text(listing)
+    # Opened at close (on the vote phase's last day): the one ballot, as chosen.
+    close_poll()
+    assert ballots() == []
+    assert opened_choices() == [["so-vhttdl"]]
+    assert receipt_hashes() == [hashlib.sha256(receipt.encode()).hexdigest()]
 
 
 def test_edit_goes_back_with_the_choice_kept(voting_open):
@@ -128,7 +138,9 @@ def test_a_second_attempt_is_409(voting_open):
     assert alerts(page) == ["Đơn vị của bạn đã bỏ phiếu trong cuộc bỏ phiếu này."]
     assert 'name="choices"' not in text(page)
     assert row_counts() == before
-    assert [b.choices for b in ballots()] == [["so-vhttdl"]]
+    assert len(ballots()) == 1
+    close_poll()  # on the vote phase's last day: the first ballot only, as cast
+    assert opened_choices() == [["so-vhttdl"]]
 
 
 def test_a_ballot_cast_elsewhere_meanwhile_is_409(voting_open):
@@ -181,8 +193,6 @@ def test_self_vote_refused_when_the_procedure_forbids_it(voting_open):
 def test_after_closing_the_ballot_is_refused(voting_open):
     client = page_client(voting_open, HEAD)
     assert client.get(BALLOT).status_code == 200
-    from tests.support.vote_pages import close_poll
-
     close_poll()
     before = row_counts()
     response = client.post(BALLOT, data={"step": "cast", "choices": ["so-vhttdl"]})
@@ -238,5 +248,7 @@ def test_ranked_ballot(voting_open):
     cast_response = client.post(f"{POLLS}/xep-hang/ballot", data={
         "step": "cast", "choices": ["so-gddt", "so-yte", "so-khcn"]})
     assert cast_response.status_code == 200
-    assert [b.choices for b in ballots("xep-hang")] == [["so-gddt", "so-yte", "so-khcn"]]
     assert poll("xep-hang").status == "open"
+    assert len(ballots("xep-hang")) == 1
+    close_poll("xep-hang")  # on the vote phase's last day: the ranking kept in order
+    assert opened_choices("xep-hang") == [["so-gddt", "so-yte", "so-khcn"]]

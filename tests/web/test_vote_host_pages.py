@@ -34,6 +34,9 @@ from tests.support.vote_pages import (
     vote_day,
 )
 
+EARLY_CLOSE = ("Chưa đến ngày cuối của thời gian bình xét: chỉ kết thúc bỏ phiếu sớm khi mọi "
+               "đơn vị (hoặc mọi đơn vị có mặt tại cuộc họp) đã bỏ phiếu. Còn {count} đơn vị "
+               "chưa bỏ phiếu.")
 HOST_LINKS = re.compile(r'href="[^"]*/polls/[^"/]+/(open|close|publish)"')
 
 
@@ -116,6 +119,15 @@ def test_close_shows_the_turnout_then_counts_once(voting_day):
     assert "Sở Tư pháp: chưa bỏ phiếu" in main_text(listing)
     assert "Sở Y tế: đã bỏ phiếu" in main_text(listing)
 
+    # Before the vote phase's last day, with 2 units still to vote: refused, nothing changed.
+    before = row_counts()
+    early = client.post(f"{POLLS}/{FLAG}/close")
+    assert early.status_code == 409
+    assert alerts(early) == [EARLY_CLOSE.format(count=2)]
+    assert row_counts() == before
+    assert poll().status == "open"
+
+    at(voting_day, 2022, 2, 28, 17, 0)  # the last day: the host may close
     response = client.post(f"{POLLS}/{FLAG}/close")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{POLLS}/{FLAG}/results")
@@ -135,6 +147,13 @@ def test_publish_only_after_close(voting_day):
     assert early.status_code == 409
     assert alerts(early) == ["Chỉ công bố được cuộc bỏ phiếu đã kết thúc."]
     assert row_counts() == before
+    # No unit has voted: closing before the vote phase's last day is refused.
+    too_early = client.post(f"{POLLS}/{FLAG}/close")
+    assert too_early.status_code == 409
+    assert alerts(too_early) == [EARLY_CLOSE.format(count=8)]
+    assert row_counts() == before
+    assert poll().status == "open"
+    at(voting_day, 2022, 2, 28, 17, 0)  # the last day
     assert client.post(f"{POLLS}/{FLAG}/close").status_code == 303
     results = client.get(f"{POLLS}/{FLAG}/results")
     assert f'href="{POLLS}/{FLAG}/publish"' in text(results)

@@ -94,9 +94,17 @@ def test_quorum_failure_elects_nobody_and_says_why(voting_day):
         "Không đủ số đơn vị tham gia bỏ phiếu: 5/8, cần ít nhất 2/3 tổng số thành viên; "
         "không ai được bầu.")
     assert by_id(response, "elected") == "Không có đơn vị nào được chọn."
-    assert counts_row(response, "so-vhttdl") == {"votes": "5", "share": "62,5%",
-                                                 "passed": "Không", "chosen": False,
-                                                 "runoff": False}
+    # Only the turnout is stored and shown (docs/voting.md §6): no count for any candidate,
+    # nor valid / invalid, which could tell a lone ballot's fate.
+    assert [by_id(response, f"count-{k}") for k in ("eligible", "voted")] == ["8", "5"]
+    html = text(response)
+    assert "data-candidate=" not in html
+    assert 'id="counts"' not in html
+    assert 'id="count-valid"' not in html and 'id="count-invalid"' not in html
+    assert "None" not in main_text(response)
+    found = poll()
+    stored = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == found.id))
+    assert stored.result["counts"] == [] and stored.result["valid"] is None
 
 
 def test_tie_at_the_last_seat_explained_with_a_runoff_link(voting_day):
