@@ -116,4 +116,4 @@ def token_required(view):
     return wrapper
 
 
-from core.api import cycle, documents, openapi, routes, voting  # noqa: E402,F401  (register the routes)
+from core.api import cycle, documents, meeting, openapi, routes, voting  # noqa: E402,F401  (register the routes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from core.api import api_bp, current_api_user, json_body, token_required
-from core.services import campaigns, documents, exports, voting
+from core.services import campaigns, documents, exports, meeting
 
 BASE = "/campaigns/<bloc>/<int:year>"
 
@@ -41,7 +41,7 @@ def export_workbook(bloc: str, year: int):
 @token_required
 def put_council_meeting(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
-    return jsonify(voting.record_meeting(campaign, json_body(), actor=current_api_user()))
+    return jsonify(meeting.record_meeting(campaign, json_body(), actor=current_api_user()))
 
 
 @api_bp.get("/board/<int:year>")

@@ -1,7 +1,15 @@
 """SQLAlchemy models, one module per aggregate. Import models from here."""
 
 from core.models.audit import GENESIS_HASH, AuditEvent
-from core.models.ballots import POLL_STATUSES, Ballot, Poll, PollOutcome, VoterRoll
+from core.models.ballots import (
+    POLL_STATUSES,
+    Ballot,
+    OpenedBallot,
+    Poll,
+    PollOutcome,
+    Receipt,
+    VoterRoll,
+)
 from core.models.blocs import (
     CAMPAIGN_STATUSES,
     MEMBER_ROLES,
@@ -12,6 +20,7 @@ from core.models.blocs import (
     PlanRevision,
 )
 from core.models.documents import IssuedDocument
+from core.models.meetings import MeetingAttendance
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
 from core.models.work import (
     REPORT_KINDS,
@@ -33,5 +42,6 @@ __all__ = [
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
     "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
-    "WORK_STATUSES", "IssuedDocument", "Ballot", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
+    "WORK_STATUSES", "IssuedDocument", "Ballot", "OpenedBallot", "Receipt", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
+    "MeetingAttendance",
 ]

@@ -36,6 +36,7 @@ from core.services import (
     campaign_state,
     clock,
     deadlines,
+    meeting,
     pdf,
     permissions,
     registration,
@@ -373,7 +374,7 @@ def _poll_sections(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 def _meeting_text(campaign: Campaign) -> dict[str, Any]:
-    record = voting.meeting(campaign) or {}
+    record = meeting.meeting(campaign) or {}
     held = datetime.fromisoformat(record["held_at"]) if record.get("held_at") else None
     return {
         "when_text": (f"{held:%H} giờ {held:%M} phút, ngày {held:%d/%m/%Y}" if held
@@ -412,13 +413,19 @@ def _council_minutes(campaign: Campaign, unit: Unit | None) -> dict[str, Any]:
         select(VoterRoll.unit_id).join(Poll, Poll.id == VoterRoll.poll_id)
         .where(Poll.campaign_id == campaign.id, VoterRoll.voted_on.is_not(None))))
     members = _members(campaign)
+    present, absent = ([u.name for u in members if u.id in present_ids],
+                       [u.name for u in members if u.id not in present_ids])
+    recorded = meeting.attendance(campaign)
+    if recorded["recorded"]:  # the host's attendance list, with who stood for each unit
+        present = [f"{u['name']} ({u['representative']}, {u['title']})"
+                   for u in recorded["units"] if u["present"]]
+        absent = [u["name"] for u in recorded["units"] if not u["present"]]
     leadership = [{"title": "Khối trưởng năm " + str(campaign.year + 1) if p["elects"] == "leader"
                    else "Khối phó năm " + str(campaign.year + 1),
                    "unit": ", ".join(p["elected_names"]) or "chưa bầu được"}
                   for p in polls if p["elects"]]
     return {"polls": polls, "meeting": _meeting_text(campaign),
-            "present": [u.name for u in members if u.id in present_ids],
-            "absent": [u.name for u in members if u.id not in present_ids],
+            "present": present, "absent": absent,
             "awards": _awards(campaign, polls), "leadership": leadership}
 
 

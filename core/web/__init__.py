@@ -89,8 +89,9 @@ def init_app(app: Flask) -> None:
     from core.web import cycle, documents
     app.register_blueprint(cycle.bp)
     app.register_blueprint(documents.bp)
-    from core.web import voting
+    from core.web import meeting, voting
     app.register_blueprint(voting.bp)
+    app.register_blueprint(meeting.bp)
     from core.web import board, history, people
     app.register_blueprint(board.bp)
     app.register_blueprint(people.bp)

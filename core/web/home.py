@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from core.services import campaign_state, campaigns, clock, permissions
+from core.services import campaign_state, campaigns, clock, permissions, voting
 
 bp = Blueprint("home", __name__)
 
@@ -24,7 +24,10 @@ def index():
         shown = []
         scope = "none"
     rows = []
+    to_vote = []
     for campaign in shown:
+        if scope == "unit" and current_user.role == "head":
+            to_vote += _ballots_waiting(campaign)
         timeline = campaign_state.timeline(campaign, today)
         upcoming = timeline.next_phase()
         step = timeline.phase_status(upcoming, current_user.unit_id) if upcoming else None
@@ -36,4 +39,17 @@ def index():
             "due": step.due if step else None,
             "days_left": (step.due - today).days if step else None,
         })
-    return render_template("home/index.html", rows=rows, scope=scope)
+    return render_template("home/index.html", rows=rows, scope=scope, to_vote=to_vote)
+
+
+def _ballots_waiting(campaign) -> list[dict]:
+    """The polls open for the head's unit that it has not voted in yet (the vote service's
+    own rules: ``voter_refusal`` and ``has_voted``)."""
+    waiting = []
+    for poll in voting.stored_polls(campaign).values():
+        if poll.status != "open" or voting.voter_refusal(poll, current_user) is not None:
+            continue
+        if voting.has_voted(poll, current_user.unit_id):
+            continue
+        waiting.append({"campaign": campaign, "poll": poll})
+    return waiting

@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from core.domain import Action
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.models import Campaign
-from core.services import campaign_state, campaigns, permissions, scoring, voting
+from core.services import campaign_state, campaigns, meeting, permissions, scoring, voting
 from core.unit_of_work import unit_of_work
 from core.web.refusals import Refusal, as_refusal
 
@@ -86,8 +87,7 @@ def _is_host(campaign: Campaign) -> bool:
 
 def _sees_closed_results(campaign: Campaign) -> bool:
     """Whether to link a closed (not yet published) result: as ``voting.outcome`` decides."""
-    return (permissions.is_leadership(current_user, campaign)
-            or permissions.is_board(current_user) or permissions.is_admin(current_user))
+    return voting.sees_unpublished_counts(campaign, current_user)
 
 
 def _units(campaign: Campaign) -> dict[str, dict[str, Any]]:
@@ -132,7 +132,7 @@ def _read_choices(spec) -> tuple[list[str], str | None]:
         value = request.form.get(f"rank-{code}", "").strip()
         if not value:
             continue
-        if not value.isdigit() or int(value) < 1:
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:  # "²".isdigit()
             return [], _("Thứ tự phải là một số từ 1 trở lên.")
         if int(value) in places:
             return [], _("Mỗi thứ tự chỉ được dùng cho một đơn vị (thứ tự %(n)s bị chọn hai lần).",
@@ -216,8 +216,12 @@ def index(bloc: str, year: int):
             "runoff_of": described["runoff_of"],
         })
     phase = rows[0]["described"] if rows else None
+    council = None
+    if host and campaign_state.allowed(Action.RECORD_MEETING, current_user, campaign):
+        council = {"meeting": meeting.meeting(campaign),
+                   "attendance": meeting.attendance(campaign)}
     return render_template("voting/index.html", campaign=campaign, rows=rows, host=host,
-                           read_only=read_only,
+                           read_only=read_only, council=council,
                            phase=phase, names=_names(campaign), unit=unit)
 
 
@@ -230,13 +234,30 @@ def control(bloc: str, year: int, poll: str, action: str):
                                               "được điều hành bỏ phiếu."))
     step = ACTIONS[action]
     refusal = Refusal()
+    shares: list[str] = []
     if request.method == "POST":
         try:
-            step["service"](campaign, poll, actor=current_user)
+            if action == "close":  # the counting committee's key shares (committee mode)
+                voting.close_poll(campaign, poll, actor=current_user,
+                                  shares=[s for s in request.form.getlist("share") if s.strip()])
+            elif action == "open":
+                opened = voting.open_poll(campaign, poll, actor=current_user,
+                                          seal=request.form.get("seal") or None)
+                shares = list(opened.issued_shares)
+            else:
+                step["service"](campaign, poll, actor=current_user)
         except DomainError as exc:
             refusal = as_refusal(exc)
             view = _view(campaign, poll)
         else:
+            if shares:  # shown once, on this page only: never in a flash, a URL or the session
+                view = _view(campaign, poll)
+                return render_template("voting/confirm.html", campaign=campaign, view=view,
+                                       action=action, roll=None, refusal=refusal,
+                                       expected=step["from"], shares=shares,
+                                       status_label=STATUS_LABELS.get(view.status, view.status),
+                                       candidates=_candidates(campaign, view.spec.candidates),
+                                       described=view.to_dict(campaign))
             flash(str(step["done"]) % {"title": view.spec.title}, "success")
             target = url_for(f"voting.{step['next']}", bloc=bloc, year=year,
                              **({"poll": poll} if step["next"] == "results" else {}))
