@@ -250,6 +250,20 @@ def _private_key(poll: Poll, shares: Any):
             fields={"shares": ["Mảnh khóa sai hoặc của cuộc bỏ phiếu khác."]}) from exc
 
 
+def _require_verified_ranking(campaign: Campaign, code: str) -> None:
+    """A poll whose candidates are the best units by verified total (``top:K``) opens only
+    once verification is locked: its candidate list must not change under the voters."""
+    definitions = campaign_state.plan(campaign).voting_config.get("polls") or []
+    found = next((d for d in definitions if isinstance(d, dict) and d.get("code") == code),
+                 None)
+    if found is None or not str(found.get("candidates", "members")).startswith("top:"):
+        return
+    if not campaign_state.step(campaign, Deliverable.VERIFICATION).settled:
+        raise Conflict(_("Ứng viên của cuộc bỏ phiếu này là các đơn vị có tổng điểm thẩm định "
+                         "cao nhất: cần khóa kết quả thẩm định trước khi mở bỏ phiếu."),
+                       code="verification_not_locked")
+
+
 def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -> Poll:
     """Freeze the candidates and the voter roll (member units) and open the poll.
 
@@ -264,6 +278,7 @@ def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -
     if view.status != "draft":
         raise Conflict("Cuộc bỏ phiếu này đã được mở.", code="poll_already_opened")
     deadlines.check_window(campaign, "vote", None)
+    _require_verified_ranking(campaign, code)
     mode = seal_mode(campaign, seal)
     units = list(db.session.scalars(
         select(Unit).join(Membership, Membership.unit_id == Unit.id)

@@ -1,0 +1,51 @@
+"""Opening a poll whose candidates are the best units by verified total (issue 10): only
+once verification is locked, so the candidate list cannot change under the voters."""
+
+from __future__ import annotations
+
+from core.plugin_api import hookimpl
+from core.voting import CouncilVote, PollDefinition
+from plugins import khoi8
+from tests.support.cycle import Api, at
+
+BASE = "/api/v1/campaigns/khoi-8/2022"
+
+
+class BestTwo:
+    """Khối 8's 2021 plan as a 2022 year whose flag poll offers the two best units."""
+
+    @hookimpl
+    def thidua_criteria(self, bloc, year):
+        return khoi8.criteria_2021() if (bloc, year) == ("khoi-8", 2022) else None
+
+    @hookimpl
+    def thidua_phase_calendar(self, bloc, year):
+        return khoi8.calendar_2021() if (bloc, year) == ("khoi-8", 2022) else None
+
+    @hookimpl
+    def thidua_voting_procedure(self, bloc, year):
+        if (bloc, year) != ("khoi-8", 2022):
+            return None
+        return CouncilVote(poll_definitions=(
+            PollDefinition("co-thi-dua", "Cờ thi đua", candidates="top:2"),
+            PollDefinition("bang-khen", "Bằng khen", seats=2)))
+
+
+def test_a_top_k_poll_opens_only_after_verification_is_locked(app, client, demo):
+    app.extensions["thidua"].register(BestTwo(), "best_two")
+    admin = Api(client, "admin")
+    assert client.post("/api/v1/campaigns", headers=admin.headers, json={
+        "bloc": "khoi-8", "year": 2022, "members": []}).status_code == 201
+    leader = Api(client, "tttt.canbo")
+    at(app, 2022, 2, 16, 9, 0)  # the vote phase; verification not locked
+    refused = client.post(f"{BASE}/polls/co-thi-dua/open", headers=leader.headers)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "verification_not_locked"
+    # A poll open to every member is not held back.
+    assert client.post(f"{BASE}/polls/bang-khen/open", headers=leader.headers
+                       ).status_code == 200
+    at(app, 2022, 2, 10, 9, 0)
+    assert client.post(f"{BASE}/verification/lock", headers=leader.headers).status_code == 200
+    at(app, 2022, 2, 16, 9, 0)
+    opened = client.post(f"{BASE}/polls/co-thi-dua/open", headers=leader.headers)
+    assert opened.status_code == 200, opened.get_json()
