@@ -3,36 +3,22 @@ once verification is locked, so the candidate list cannot change under the voter
 
 from __future__ import annotations
 
-from core.plugin_api import hookimpl
 from core.voting import CouncilVote, PollDefinition
-from plugins import khoi8
 from tests.support.cycle import Api, at
+from tests.support.plugins import Khoi8NextYear
 
 BASE = "/api/v1/campaigns/khoi-8/2022"
 
 
-class BestTwo:
-    """Khối 8's 2021 plan as a 2022 year whose flag poll offers the two best units."""
-
-    @hookimpl
-    def thidua_criteria(self, bloc, year):
-        return khoi8.criteria_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-    @hookimpl
-    def thidua_phase_calendar(self, bloc, year):
-        return khoi8.calendar_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-    @hookimpl
-    def thidua_voting_procedure(self, bloc, year):
-        if (bloc, year) != ("khoi-8", 2022):
-            return None
-        return CouncilVote(poll_definitions=(
-            PollDefinition("co-thi-dua", "Cờ thi đua", candidates="top:2"),
-            PollDefinition("bang-khen", "Bằng khen", seats=2)))
+def best_two() -> CouncilVote:
+    """A flag poll offering the two best units by verified total, and one open to all."""
+    return CouncilVote(poll_definitions=(
+        PollDefinition("co-thi-dua", "Cờ thi đua", candidates="top:2"),
+        PollDefinition("bang-khen", "Bằng khen", seats=2)))
 
 
 def test_a_top_k_poll_opens_only_after_verification_is_locked(app, client, demo):
-    app.extensions["thidua"].register(BestTwo(), "best_two")
+    app.extensions["thidua"].register(Khoi8NextYear(voting=best_two), "best_two")
     admin = Api(client, "admin")
     assert client.post("/api/v1/campaigns", headers=admin.headers, json={
         "bloc": "khoi-8", "year": 2022, "members": []}).status_code == 201

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.plugin_api import hookimpl
 from plugins import khoi8
 from tests.support.cycle import Api, at, full_registration, item_codes
+from tests.support.plugins import Khoi8NextYear
 from tests.support.voting import HEADS
 from tests.support.year import play_year
 
@@ -115,27 +115,15 @@ def test_published_vote_settles_the_whole_year(app, client, demo):
     assert all(d["final"] for d in listing), [d["name"] for d in listing if not d["final"]]
 
 
-class DeputyVerifies:
-    """Khối 8's plan for 2022 in which the deputy, not the leader, hosts verification."""
-
-    @hookimpl
-    def thidua_criteria(self, bloc, year):
-        return khoi8.criteria_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-    @hookimpl
-    def thidua_phase_calendar(self, bloc, year):
-        if (bloc, year) != ("khoi-8", 2022):
-            return None
-        return [replace(p, host="deputy") if p.deliverable == "verification" else p
-                for p in khoi8.calendar_2021()]
-
-    @hookimpl
-    def thidua_voting_procedure(self, bloc, year):
-        return khoi8.voting_2021() if (bloc, year) == ("khoi-8", 2022) else None
+def deputy_verifies() -> list:
+    """Khối 8's calendar in which the deputy, not the leader, hosts verification."""
+    return [replace(p, host="deputy") if p.deliverable == "verification" else p
+            for p in khoi8.calendar_2021()]
 
 
 def test_the_plans_host_decides_who_verifies(app, client, demo):
-    app.extensions["thidua"].register(DeputyVerifies(), "deputy_verifies")
+    app.extensions["thidua"].register(Khoi8NextYear(calendar=deputy_verifies),
+                                      "deputy_verifies")
     admin = Api(client, "admin")
     opened = client.post("/api/v1/campaigns", headers=admin.headers,
                          json={"bloc": "khoi-8", "year": 2022, "members": []})

@@ -10,29 +10,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Unit, User
 from tests.support import api_token, bearer, row_counts
-
-
-def workbook(units, users) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Đơn vị"
-    for row in units:
-        sheet.append(row)
-    people = book.create_sheet("Người dùng")
-    for row in users:
-        people.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-UNITS = [["Mã đơn vị", "Tên đơn vị", "Tên viết tắt"],
-         ["so-xd", "Sở Xây dựng", "Sở XD"],
-         ["so-gtvt", "Sở Giao thông vận tải", "Sở GTVT"]]
-USERS = [["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"],
-         ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"],
-         ["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", ""],
-         ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "MatKhau@2024"]]
+from tests.support.admin_pages import UNITS, USERS, workbook
 
 
 @pytest.fixture

@@ -95,24 +95,10 @@ def test_audit_verify_names_first_broken_link(app, client, demo, runner):
 
 
 def test_elected_leadership_becomes_next_years_default(app, client, demo):
-    import plugins.khoi8 as khoi8
-    from core.plugin_api import hookimpl
     from core.services import campaigns
+    from tests.support.plugins import Khoi8NextYear
 
-    class NextYear:
-        @hookimpl
-        def thidua_criteria(self, bloc, year):
-            return khoi8.criteria_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-        @hookimpl
-        def thidua_phase_calendar(self, bloc, year):
-            return khoi8.calendar_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-        @hookimpl
-        def thidua_voting_procedure(self, bloc, year):
-            return khoi8.voting_2021() if (bloc, year) == ("khoi-8", 2022) else None
-
-    app.extensions["thidua"].register(NextYear(), "khoi8-2022")
+    app.extensions["thidua"].register(Khoi8NextYear(), "khoi8-2022")
     at(app, 2022, 2, 20, 9, 0)
     leader = Api(client, "tttt.canbo")
     for code, winner in (("khoi-truong", "so-ldtbxh"), ("khoi-pho", "so-gddt")):

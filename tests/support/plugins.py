@@ -133,3 +133,28 @@ class PlanPlugin:
 
 def phase(code: str, opens: date, due: date, **kwargs: Any) -> Phase:
     return Phase(code, f"Giai đoạn {code}", opens, due, **kwargs)
+
+
+class Khoi8NextYear:
+    """Khối 8's 2021 plan offered again for 2022 (the shipped plugin has 2021 only), with an
+    optional calendar or voting procedure of the test's own: for tests of next year's
+    defaults and of plans that differ from the shipped one."""
+
+    def __init__(self, *, calendar: Any = None, voting: Any = None) -> None:
+        from plugins import khoi8
+
+        self._criteria = khoi8.criteria_2021
+        self._calendar = calendar or khoi8.calendar_2021
+        self._voting = voting or khoi8.voting_2021
+
+    @hookimpl
+    def thidua_criteria(self, bloc, year):
+        return self._criteria() if (bloc, year) == ("khoi-8", 2022) else None
+
+    @hookimpl
+    def thidua_phase_calendar(self, bloc, year):
+        return self._calendar() if (bloc, year) == ("khoi-8", 2022) else None
+
+    @hookimpl
+    def thidua_voting_procedure(self, bloc, year):
+        return self._voting() if (bloc, year) == ("khoi-8", 2022) else None
