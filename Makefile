@@ -91,7 +91,17 @@ translations-update translations-check: $(DEPS_STAMP)
 
 # --- run ------------------------------------------------------------------------------
 
-db: $(DEPS_STAMP)
+# The app refuses to start without a secret key (THIDUA_SECRET_KEY or this file): a random
+# one is written once, readable by its owner only, and kept across runs.
+SECRET_KEY_FILE := instance/secret_key
+
+$(SECRET_KEY_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp
+	@chmod 600 $@.tmp && mv $@.tmp $@
+	@echo "wrote a new secret key to $@"
+
+db: $(DEPS_STAMP) | $(SECRET_KEY_FILE)
 	$(FLASK) db upgrade
 
 demo: db

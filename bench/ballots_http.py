@@ -59,6 +59,7 @@ def prepare(url: str) -> list[tuple[str, str]]:
     from core.services import accounts, campaigns, clock, voting
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "THIDUA_NOW": parse_now(NOW),
+                      "SECRET_KEY": "bench",
                       "THIDUA_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
     jobs = []
     with app.app_context():

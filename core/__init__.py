@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 
-from core.config import PROJECT_ROOT, from_environment
+from core.config import PROJECT_ROOT, from_environment, secret_key_path
 from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+INT_MAX = 2**31 - 1
 
 
 def select_locale() -> str:
@@ -36,6 +39,69 @@ def _add_plugin_templates(app: Flask) -> None:
         app.jinja_loader = ChoiceLoader([app.jinja_loader, *folders])
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` limited to 0 … 2³¹−1 unless a route says otherwise."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = INT_MAX, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class MissingSecretKey(RuntimeError):
+    """No secret key is configured: refuse to start rather than sign sessions with a known key."""
+
+
+def _require_secret_key(app: Flask) -> None:
+    """A configured key (``THIDUA_SECRET_KEY``, the instance key file or the caller's config);
+    when testing or debugging without one, a random key for this process only."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("TESTING") or app.debug:
+        import secrets
+
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    raise MissingSecretKey(
+        "No secret key configured: set THIDUA_SECRET_KEY (e.g. THIDUA_SECRET_KEY=$(python3 -c "
+        "'import secrets; print(secrets.token_hex(32))')) or write one into "
+        f"{secret_key_path(app.instance_path)} (`make run` does this once).")
+
+
+def csp_nonce() -> str:
+    """This response's nonce for the templates' inline ``<script nonce=…>``."""
+    # Kept on the request, not on ``g``: an app context may outlive one request (tests).
+    nonce = getattr(request, "_thidua_csp_nonce", None)
+    if nonce is None:
+        import secrets
+
+        nonce = request._thidua_csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+# The inline scripts carry this response's nonce; ``style-src`` keeps 'unsafe-inline' for the
+# templates' ``style=`` attributes and <style> blocks; ``data:`` images are Bootstrap's icons.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def _security_headers(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _add_security_headers(response):
+        headers = response.headers
+        nonce = csp_nonce() if has_request_context() else ""
+        headers.setdefault("Content-Security-Policy",
+                           CONTENT_SECURITY_POLICY.format(nonce=nonce))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config (defaults < environment < ``config``), extensions, plugins,
     blueprints, CLI commands."""
@@ -49,6 +115,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    _require_secret_key(app)
+
+    # Every ``<int:…>`` in a URL (years, ids) fits a PostgreSQL integer: a larger number is
+    # a 404 from the router, never an overflow in the database (500).
+    app.url_map.converters["int"] = BoundedInt
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
@@ -72,6 +143,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     cli.init_app(app)
     unit_of_work.init_app(app)  # one transaction per request, committed before the response
+
+    _security_headers(app)
 
     @app.before_request
     def _remember_language() -> None:

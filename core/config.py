@@ -32,6 +32,27 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The key file ``make run`` writes once (``instance/secret_key``, mode 0600); read when
+# ``THIDUA_SECRET_KEY`` is unset. A relative name is taken inside the instance folder.
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a key)
+
+
+def secret_key_path(instance_path: str) -> Path:
+    return Path(instance_path) / SECRET_KEY_FILE
+
+
+def read_secret_key(instance_path: str) -> str | None:
+    """``THIDUA_SECRET_KEY``, else the content of the key file, else None (no built-in key)."""
+    key = os.environ.get("THIDUA_SECRET_KEY", "").strip()
+    if key:
+        return key
+    try:
+        key = secret_key_path(instance_path).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return key or None
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from defaults and the environment."""
     database_url = os.environ.get("DATABASE_URL") or os.environ.get("THIDUA_DATABASE_URL")
@@ -39,7 +60,7 @@ def from_environment(instance_path: str) -> dict:
         database_url = f"sqlite:///{Path(instance_path) / 'thidua.sqlite'}"
     disabled = os.environ.get("THIDUA_DISABLED_PLUGINS", "")
     return {
-        "SECRET_KEY": os.environ.get("THIDUA_SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": read_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "THIDUA_NOW": parse_now(os.environ.get("THIDUA_NOW")),

@@ -10,7 +10,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask_babel import lazy_gettext
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from core.errors import DomainError
 from core.extensions import csrf
@@ -32,6 +33,13 @@ HTTP_MESSAGES = {
     429: ("rate_limited", "Quá nhiều yêu cầu; vui lòng thử lại sau."),
     500: ("internal_error", "Lỗi hệ thống; thao tác chưa được thực hiện."),
 }
+
+
+def allow_header(response, exc: Exception):
+    """Keep the ``Allow`` header of a 405 on the answer that replaces Werkzeug's page."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None,
@@ -62,11 +70,14 @@ def _http_error(exc: HTTPException):
     from core.extensions import db
 
     db.session.rollback()
-    return error_response(exc.code or 500)
+    return allow_header(error_response(exc.code or 500), exc)
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object; 400 when it is not valid UTF-8 JSON, 415 when not JSON."""
+def json_body(accept: tuple[type, ...] = (dict,)) -> Any:
+    """The request's JSON object; 400 when it is not valid UTF-8 JSON (``malformed``) or not
+    an object (``bad_request``: a list, a string, a number, JSON nested too deep), 415 when
+    not JSON. ``accept``: the JSON types the endpoint takes (the attendance also takes a
+    list of rows)."""
     if not request.is_json:
         raise _Unsupported()
     try:
@@ -74,9 +85,14 @@ def json_body() -> dict[str, Any]:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _Malformed() from exc
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError as exc:  # nested thousands of levels deep
+        raise _NotAnObject() from exc
     if payload is None:
         raise _Malformed()
+    if not isinstance(payload, accept):
+        raise _NotAnObject()
     return payload
 
 
@@ -86,6 +102,15 @@ class _Malformed(DomainError):
 
     def __init__(self) -> None:
         super().__init__(HTTP_MESSAGES[400][1], fields={"body": [HTTP_MESSAGES[400][1]]})
+
+
+class _NotAnObject(DomainError):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self) -> None:
+        message = lazy_gettext("Nội dung yêu cầu phải là một đối tượng JSON.")
+        super().__init__(message, fields={"body": [message]})
 
 
 class _Unsupported(DomainError):

@@ -27,7 +27,7 @@ def get_attendance(bloc: str, year: int):
 def put_attendance(bloc: str, year: int):
     """Record the attendance (the vote's host; frozen once a poll is opened)."""
     campaign = campaigns.get_campaign(bloc, year)
-    body = json_body()
+    body = json_body(accept=(dict, list))  # {"units": [...]} or the list itself
     rows = body.get("units") if isinstance(body, dict) else body
     return jsonify(meeting.record_attendance(campaign, rows, actor=current_api_user()))
 

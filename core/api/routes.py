@@ -22,7 +22,10 @@ def created(body):
 def _login_key() -> str:
     from flask import request
 
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # JSON nested too deep: json_body answers 400
+        payload = None
     name = payload.get("username") if isinstance(payload, dict) else None
     return f"token:{str(name or '')[:60].lower()}"
 

@@ -9,10 +9,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.models import Bloc, Campaign, Membership, Poll, PollOutcome, Unit, User
-from core.services import campaign_state, scoring
+from core.services import campaign_state, permissions, scoring
+
+
+def totals_visible(actor: User | None, campaign: Campaign) -> bool:
+    """Whether ``actor`` reads this year's verified totals and ranks: the campaign's members,
+    the board and admins always (as on the ranking page); anyone else only once the year's
+    verification is settled (locked), never the ongoing, unlocked figures."""
+    if permissions.can_read_work(actor, campaign):
+        return True
+    try:
+        return campaign_state.step(campaign, "verification").settled
+    except Conflict:  # a plan without a verification step has no verified totals to show
+        return False
 
 
 def _outcomes(campaign_ids: list[int]) -> dict[int, list[tuple[Poll, PollOutcome]]]:
@@ -35,7 +47,7 @@ def bloc_history(bloc_code: str, *, actor: User) -> dict[str, Any]:
     outcomes = _outcomes([c.id for c in found])
     years = []
     for campaign in found:
-        table = scoring.ranking(campaign)
+        table = scoring.ranking(campaign) if totals_visible(actor, campaign) else []
         leader = next((m.unit.name for m in campaign.memberships if m.role == "leader"), None)
         deputy = [m.unit.name for m in campaign.memberships if m.role == "deputy"]
         names = {m.unit.code: m.unit.name for m in campaign.memberships}
@@ -62,7 +74,8 @@ def unit_history(unit_code: str, *, actor: User) -> dict[str, Any]:
     outcomes = _outcomes([c.id for c in found])
     years = []
     for campaign in found:
-        table = scoring.ranking(campaign)
+        visible = totals_visible(actor, campaign)
+        table = scoring.ranking(campaign) if visible else []
         mine = next((r for r in table if r["unit"].id == unit.id), None)
         awards = [poll.title for poll, o in outcomes[campaign.id]
                   if not poll.elects and unit.code in o.result["elected"]]
@@ -72,6 +85,7 @@ def unit_history(unit_code: str, *, actor: User) -> dict[str, Any]:
                       "bloc_name": campaign.bloc.name,
                       "max_total": float(campaign_state.plan(campaign).max_total),
                       "verified_total": float(mine["verified_total"]) if mine else None,
-                      "rank": mine["rank"] if mine else None, "of": len(table),
+                      "rank": mine["rank"] if mine else None,
+                      "of": len(table) if visible else None,
                       "awards": awards, "elected": elected})
     return {"unit": unit.code, "name": unit.name, "years": years}

@@ -150,12 +150,13 @@ def init_app(app: Flask) -> None:
         return _error_page(exc.status, exc.message)
 
     def _http_error(exc: HTTPException):
+        from core.api import allow_header, error_response
+
         code = exc.code or 500
         if request.path.startswith("/api/"):
-            from core.api import error_response
-
-            return error_response(code)
-        return _error_page(code if code in ERROR_MESSAGES else 400)
+            return allow_header(error_response(code), exc)
+        body, status = _error_page(code if code in ERROR_MESSAGES else 400)
+        return allow_header(app.make_response((body, status)), exc)
 
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _http_error)
@@ -185,7 +186,11 @@ def _back_to(referrer: str | None) -> str:
     would switch the language back), else the home page."""
     if not referrer or not referrer.startswith(request.host_url):
         return url_for("home.index")
+    from core.web.redirects import safe_next
+
     parts = urlsplit(referrer)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if k != "lang"])
-    return urlunsplit(("", "", parts.path or "/", query, ""))
+    path = referrer[len(request.host_url) - 1:].split("?", 1)[0].split("#", 1)[0] or "/"
+    target = urlunsplit(("", "", path, query, ""))
+    return safe_next(path) and safe_next(target) or url_for("home.index")

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.errors import DomainError
 from core.forms import ChangePasswordForm, LoginForm
 from core.services import accounts
+from core.web.redirects import safe_next
 from core.web.refusals import as_refusal
 
 bp = Blueprint("auth", __name__)
@@ -26,10 +27,8 @@ WRONG_CURRENT_PASSWORD = _l("Mật khẩu hiện tại không đúng.")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site ("/campaigns/…"), never another host."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("home.index")
+    """Only a path on this site ("/campaigns/…"), never another host (core.web.redirects)."""
+    return safe_next(target) or url_for("home.index")
 
 
 def _fresh_session() -> None:

@@ -120,9 +120,11 @@ NOT_OBJECT = "Nội dung yêu cầu phải là một đối tượng JSON."
     (b"", 400, {"code": "malformed", "message": MALFORMED, "fields": {"body": [MALFORMED]}}),
     (b"{code: 'so-nn'}", 400,
      {"code": "malformed", "message": MALFORMED, "fields": {"body": [MALFORMED]}}),
-    (b"[]", 422, {"code": "malformed", "message": NOT_OBJECT, "fields": {"body": [NOT_OBJECT]}}),
-    (b'"so-nn"', 422,
-     {"code": "malformed", "message": NOT_OBJECT, "fields": {"body": [NOT_OBJECT]}}),
+    # JSON that is not an object: 400 bad_request on every JSON endpoint (issue 14).
+    (b"[]", 400,
+     {"code": "bad_request", "message": NOT_OBJECT, "fields": {"body": [NOT_OBJECT]}}),
+    (b'"so-nn"', 400,
+     {"code": "bad_request", "message": NOT_OBJECT, "fields": {"body": [NOT_OBJECT]}}),
 ], ids=["invalid-utf8", "truncated-utf8", "empty", "not-json", "array", "string"])
 def test_malformed_bodies(admin, client, data, status, error):
     before = row_counts()

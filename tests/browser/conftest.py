@@ -61,3 +61,18 @@ def requested_urls(page) -> list[str]:
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     return urls
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request) -> Iterator[None]:
+    """Every browser test also checks that the Content-Security-Policy (issue 14) blocked
+    nothing: no inline script without the response's nonce, no style or image refused."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield
+    assert refused == []

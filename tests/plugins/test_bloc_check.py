@@ -74,6 +74,7 @@ def test_unknown_bloc_or_year_fails(runner, args, message):
 def run_flask(tmp_path: Path, *args: str, plugins_dir: Path | None = None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    env["THIDUA_SECRET_KEY"] = "cli-test-secret"  # the app refuses to start without a key
     if plugins_dir is not None:
         env["THIDUA_PLUGINS_DIR"] = str(plugins_dir)
     return subprocess.run([FLASK, "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
