@@ -72,6 +72,7 @@ def from_environment(instance_path: str) -> dict:
             "THIDUA_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")
         ),
         "THIDUA_MAX_UPLOAD_MB": int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")),
+        "THIDUA_TOKEN_TTL_HOURS": float(os.environ.get("THIDUA_TOKEN_TTL_HOURS", "12")),
         "THIDUA_LOGIN_LIMIT": os.environ.get("THIDUA_LOGIN_LIMIT", "5 per 15 minutes"),
         "THIDUA_PLACE": os.environ.get("THIDUA_PLACE", "Trà Vinh"),
         "RATELIMIT_STORAGE_URI": os.environ.get("THIDUA_RATELIMIT_STORAGE_URI", "memory://"),
@@ -86,6 +87,7 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _flag("THIDUA_SECURE_COOKIES"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("THIDUA_SECURE_COOKIES"),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": (int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")) + 1)
         * 1024

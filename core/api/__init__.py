@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from core.errors import DomainError
 from core.extensions import csrf
-from core.models import User
+from core.models import ApiToken, User
 from core.services import accounts
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -125,17 +125,24 @@ def current_api_user() -> User | None:
     return getattr(g, "api_user", None)
 
 
+def current_api_token() -> ApiToken | None:
+    """The row of the bearer token the request was authenticated with."""
+    return getattr(g, "api_token", None)
+
+
 def token_required(view):
-    """Authenticate with ``Authorization: Bearer <token>``; 401 otherwise."""
+    """Authenticate with ``Authorization: Bearer <token>``; 401 otherwise (also for a
+    revoked or expired token)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        row = accounts.token_row(token.strip()) if scheme.lower() == "bearer" else None
+        if row is None:
             return error_response(401)
-        g.api_user = user
+        g.api_token = row
+        g.api_user = row.user
         return view(*args, **kwargs)
 
     return wrapper

@@ -13,6 +13,8 @@ from core.api import api_bp
 
 SUMMARIES = {
     "api.create_token": "Đăng nhập, nhận mã truy cập (Bearer).",
+    "api.list_tokens": "Các mã truy cập còn hiệu lực của tài khoản (không có mã bí mật).",
+    "api.revoke_token": "Đăng xuất: thu hồi mã truy cập đang dùng.",
     "api.me": "Tài khoản đang dùng.",
     "api.plugins": "Các plugin: phiên bản, hook, khối, trạng thái.",
     "api.blocs": "Các khối thi đua và năm có kế hoạch.",

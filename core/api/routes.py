@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from sqlalchemy import select
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_token, current_api_user, json_body, token_required
 from core.errors import ValidationFailed
 from core.extensions import db, limiter
 from core.forms import LoginForm, UnitForm, UserForm, validate_json
@@ -35,8 +35,35 @@ def _login_key() -> str:
 def create_token():
     form = validate_json(LoginForm, json_body())
     user = accounts.authenticate(form.username.data, form.password.data)
-    token = accounts.issue_token(user)
-    return created({"token": token})
+    token, row = accounts.new_token(user)
+    return created({"token": token, "expires_at": _moment(row.expires_at)})
+
+
+def _moment(value):
+    return value.isoformat() if value is not None else None
+
+
+@api_bp.get("/tokens")
+@token_required
+def list_tokens():
+    """The caller's tokens that still work: an id, the first 8 hex digits of the token's
+    SHA-256 (to tell them apart), when made, when they expire, when last used; never the
+    token itself."""
+    current = current_api_token()
+    return jsonify([
+        {"id": row.id, "prefix": row.token_hash[:8], "created_at": _moment(row.created_at),
+         "expires_at": _moment(row.expires_at), "last_used_at": _moment(row.last_used_at),
+         "current": row.id == current.id}
+        for row in accounts.live_tokens(current_api_user())
+    ])
+
+
+@api_bp.delete("/tokens")
+@token_required
+def revoke_token():
+    """Sign out: the token sent in ``Authorization`` stops working (204)."""
+    accounts.revoke_token(current_api_token())
+    return "", 204
 
 
 @api_bp.get("/me")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -57,12 +57,18 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Raised to end every session of the user (a password change, an admin reset): the
+    # session and the remember-me cookie carry the version they were made with.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 
     @property
     def is_active(self) -> bool:  # flask-login
         return bool(self.active)
+
+    def get_id(self) -> str:  # flask-login: the session's and the remember-me cookie's identity
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -78,6 +84,8 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # NULL only for tokens issued before expiry existed (migration 0008): never valid.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     user: Mapped[User] = relationship()

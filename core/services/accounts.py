@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -91,7 +92,43 @@ def change_password(user: User, current: str, new: str) -> None:
                                fields={"current": ["Mật khẩu hiện tại không đúng."]})
     user.password_hash = hash_password(new)
     user.password_changed_at = clock.now()
+    end_all_sessions(user)
     audit.record("user.change_password", "user", user.username, actor=user)
+
+
+def end_all_sessions(user: User, *, tokens: bool = True) -> None:
+    """Every session and remember-me cookie of the user made before now stops working (they
+    carry the old session version), and, with ``tokens``, every API token is revoked. The
+    browser that asked signs in again (``core.web.auth.renew_session``) if it should stay."""
+    user.session_version = (user.session_version or 0) + 1
+    if tokens:
+        revoke_tokens(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The user ends all their browser sessions (API tokens are revoked one by one with
+    ``DELETE /api/v1/tokens``, or all together by changing the password)."""
+    end_all_sessions(user, tokens=False)
+    audit.record("user.sign_out_everywhere", "user", user.username, actor=user)
+
+
+def revoke_tokens(user: User) -> None:
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked.is_(False))):
+        token.revoked = True
+
+
+def user_for_session(identity: str) -> User | None:
+    """The user of a session or remember-me cookie identity (``"<id>:<session version>"``,
+    :meth:`User.get_id`); None when it is malformed, the user is inactive, or the user's
+    sessions were ended since it was made."""
+    user_id, sep, version = (identity or "").partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit() or len(identity) > 40:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def _problems(checks: dict[str, list[str | None]]) -> dict[str, list[str]]:
@@ -201,22 +238,64 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# How often ``last_used_at`` is written (not on every request).
+_LAST_USED_STEP = timedelta(minutes=5)
+
+
 def issue_token(user: User) -> str:
-    """A new bearer token, shown once; only its SHA-256 is stored."""
+    """A new bearer token, shown once (see :func:`new_token`)."""
+    return new_token(user)[0]
+
+
+def new_token(user: User) -> tuple[str, ApiToken]:
+    """A new bearer token, shown once, and its row; only its SHA-256 is stored. It expires
+    after ``THIDUA_TOKEN_TTL_HOURS``."""
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=_token_digest(token), created_at=clock.now()))
+    now = clock.now()
+    hours = float(current_app.config.get("THIDUA_TOKEN_TTL_HOURS") or 12)
+    row = ApiToken(user=user, token_hash=_token_digest(token), created_at=now,
+                   expires_at=now + timedelta(hours=hours))
+    db.session.add(row)
+    db.session.flush()
     audit.record("token.issue", "user", user.username, actor=user)
-    return token
+    return token, row
 
 
-def user_for_token(token: str) -> User | None:
+def token_row(token: str) -> ApiToken | None:
+    """The live row of a bearer token: not revoked, not expired, its user active."""
     if not token or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                    ApiToken.revoked.is_(False)))
     if row is None or not row.user.active:
         return None
-    return row.user
+    now = clock.now()
+    if row.expires_at is None or row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_STEP:
+        row.last_used_at = now
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    row = token_row(token)
+    return row.user if row is not None else None
+
+
+def revoke_token(row: ApiToken) -> None:
+    """The bearer gives up its own token (``DELETE /api/v1/tokens``)."""
+    row.revoked = True
+    audit.record("token.revoke", "user", row.user.username, actor=row.user,
+                 details={"token": row.id})
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens that still work, newest first."""
+    now = clock.now()
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False),
+                               ApiToken.expires_at > now)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
 def get_unit(code: str) -> Unit:
@@ -278,20 +357,19 @@ def update_user(username: str, *, full_name: str | None = None, unit_code: str |
             setattr(user, attribute, value)
             changes[field_name] = value
     if active is False:
-        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-            token.revoked = True
+        end_all_sessions(user)
     audit.record("user.update", "user", user.username, actor=actor, details=changes)
     return user
 
 
 def reset_password(username: str, new_password: str, *, actor: User) -> None:
-    """An admin sets a new password; the user's API tokens are revoked."""
+    """An admin sets a new password; every session of the user ends and the user's API
+    tokens are revoked."""
     permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được đặt lại mật khẩu.")
     user = get_user(username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = clock.now()
-    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-        token.revoked = True
+    end_all_sessions(user)
     audit.record("user.reset_password", "user", user.username, actor=actor)
 
 

@@ -17,7 +17,7 @@ from core.domain import format_points
 from core.errors import DomainError
 from core.extensions import db, login_manager
 from core.models import User
-from core.services import clock
+from core.services import accounts, clock
 
 LANGUAGES = ("vi", "en")
 
@@ -104,9 +104,10 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = str
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(identity: str) -> User | None:
+        # "<id>:<session version>" (User.get_id), from the session or the remember-me
+        # cookie: refused once the user's sessions were ended (password changed or reset).
+        return accounts.user_for_session(identity)
 
     def _start_request():
         # The language and the user are decided from this request's session. (A request

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -39,6 +48,16 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
+def renew_session(user) -> None:
+    """After the user's sessions were ended (:func:`accounts.end_all_sessions`), keep this
+    browser signed in: a fresh session with the new session version, and a new remember-me
+    cookie when it had one."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in \
+        request.cookies
+    _fresh_session()
+    login_user(user, remember=remembered)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -67,9 +86,20 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
     _fresh_session()
+    logout_user()  # after: it marks the remember-me cookie for deletion in the new session
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of the user (other browsers, remember-me cookies), then this one."""
+    accounts.sign_out_everywhere(current_user._get_current_object())
+    _fresh_session()
+    logout_user()  # after: it marks the remember-me cookie for deletion in the new session
+    flash(_("Bạn đã đăng xuất khỏi mọi trình duyệt và thiết bị."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -89,7 +119,9 @@ def change_password():
                 refused.place(form)
                 status = refused.status
             else:
-                flash(_("Đã đổi mật khẩu."), "success")
+                renew_session(current_user._get_current_object())
+                flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác và các mã truy cập API "
+                        "của bạn đã bị thu hồi."), "success")
                 return redirect(url_for("home.index"))
         else:
             status = 422

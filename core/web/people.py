@@ -56,6 +56,7 @@ from core.forms import (
 from core.models import Unit
 from core.services import accounts, imports, permissions
 from core.web.admin import ChoiceField, choice
+from core.web.auth import renew_session
 from core.web.refusals import as_refusal
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
@@ -311,8 +312,11 @@ def user_password(username: str):
             status = 422
         else:
             accounts.reset_password(user.username, form.password.data, actor=current_user)
+            if user.id == current_user.id:  # one's own: this browser stays signed in
+                renew_session(user)
             flash(_("Đã đặt mật khẩu mới cho %(username)s. Hãy báo mật khẩu cho người dùng qua "
-                    "kênh an toàn; các mã truy cập API cũ của người này đã bị thu hồi.",
+                    "kênh an toàn; các phiên đăng nhập và mã truy cập API cũ của người này đã bị "
+                    "thu hồi.",
                     username=user.username), "success")
             return redirect(url_for("people.users"), 303)
     return render_template("people/password.html", form=form, user=user), status

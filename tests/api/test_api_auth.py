@@ -30,7 +30,7 @@ def test_token_is_issued_and_only_its_hash_is_stored(people, client):
                                                    "password": PASSWORD})
     assert response.status_code == 201
     token = response.get_json()["token"]
-    assert set(response.get_json()) == {"token"} and len(token) >= 32
+    assert set(response.get_json()) == {"token", "expires_at"} and len(token) >= 32
     (row,) = db.session.scalars(select(ApiToken)).all()
     assert row.user.username == "tttt.canbo"
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -161,3 +161,100 @@ def test_token_request_validation(people, client, body):
     assert error["message"] == "Dữ liệu không hợp lệ."
     assert error["fields"]
     assert row_counts() == before
+
+
+# --- Issue 14: tokens expire, can be listed and given up, and die with the password ------
+
+def _later(app, **delta) -> None:
+    from datetime import timedelta
+
+    app.config["THIDUA_NOW"] = app.config["THIDUA_NOW"] + timedelta(**delta)
+
+
+def test_tokens_expire_after_the_configured_lifetime(people, client):
+    from datetime import datetime
+
+    people.config["THIDUA_TOKEN_TTL_HOURS"] = 12
+    issued_at = people.config["THIDUA_NOW"]
+    response = client.post("/api/v1/tokens", json={"username": "tttt.canbo",
+                                                   "password": PASSWORD})
+    token = response.get_json()["token"]
+    expires = datetime.fromisoformat(response.get_json()["expires_at"])
+    assert (expires - issued_at).total_seconds() == 12 * 3600
+    _later(people, hours=11, minutes=59)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    _later(people, minutes=1)
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json() == UNAUTHORIZED
+
+
+def test_the_default_token_lifetime_is_12_hours_and_set_by_the_environment(
+        tmp_path, monkeypatch):
+    from core.config import from_environment
+
+    monkeypatch.delenv("THIDUA_TOKEN_TTL_HOURS", raising=False)
+    assert from_environment(str(tmp_path))["THIDUA_TOKEN_TTL_HOURS"] == 12
+    monkeypatch.setenv("THIDUA_TOKEN_TTL_HOURS", "2")
+    assert from_environment(str(tmp_path))["THIDUA_TOKEN_TTL_HOURS"] == 2
+
+
+def test_delete_tokens_revokes_the_bearers_own_token(people, client):
+    token, other = api_token(client, "tttt.canbo"), api_token(client, "tttt.canbo")
+    response = client.delete("/api/v1/tokens", headers=bearer(token))
+    assert response.status_code == 204 and response.data == b""
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json() == UNAUTHORIZED
+    assert client.delete("/api/v1/tokens", headers=bearer(token)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.object_id) == ("token.revoke", "tttt.canbo")
+    assert client.delete("/api/v1/tokens").get_json() == UNAUTHORIZED
+
+
+def test_get_tokens_lists_the_owners_live_tokens_without_secrets(people, client):
+    people.config["THIDUA_TOKEN_TTL_HOURS"] = 12
+    old = api_token(client, "tttt.canbo")
+    _later(people, hours=6)
+    given_up = api_token(client, "tttt.canbo")
+    client.delete("/api/v1/tokens", headers=bearer(given_up))
+    current = api_token(client, "tttt.canbo")
+    api_token(client, "admin")  # someone else's
+    _later(people, hours=7)  # the first one has expired
+    newer = api_token(client, "tttt.canbo")
+    response = client.get("/api/v1/tokens", headers=bearer(current))
+    assert response.status_code == 200
+    rows = response.get_json()
+    digest = {t: hashlib.sha256(t.encode()).hexdigest() for t in (current, newer)}
+    assert [r["prefix"] for r in rows] == [digest[newer][:8], digest[current][:8]]
+    assert [r["current"] for r in rows] == [False, True]
+    assert set(rows[0]) == {"id", "prefix", "created_at", "expires_at", "last_used_at",
+                            "current"}
+    assert rows[1]["last_used_at"] is not None
+    text_of_answer = response.get_data(as_text=True)
+    for secret in (old, given_up, current, newer):
+        assert secret not in text_of_answer
+    for digest_value in digest.values():
+        assert digest_value not in text_of_answer
+
+
+def test_a_password_change_in_the_browser_revokes_the_api_tokens(people, client):
+    token = api_token(client, "tttt.canbo")
+    client.post("/login", data={"username": "tttt.canbo", "password": PASSWORD})
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "new": "Mat-khau-moi-2021", "confirm": "Mat-khau-moi-2021"})
+    assert response.status_code == 302
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json() == UNAUTHORIZED
+
+
+def test_an_admin_reset_through_the_api_ends_the_users_sessions_and_tokens(people, client):
+    from tests.web.test_auth import _gets_the_sign_in_page
+
+    browser = people.test_client()
+    browser.post("/login", data={"username": "tttt.canbo", "password": PASSWORD})
+    assert browser.get("/account/password").status_code == 200
+    token = api_token(client, "tttt.canbo", PASSWORD)
+    admin = api_token(client, "admin", PASSWORD)
+    response = client.post("/api/v1/users/tttt.canbo/password", headers=bearer(admin),
+                           json={"password": "MatKhauMoi@2024"})
+    assert response.status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(token)).get_json() == UNAUTHORIZED
+    assert _gets_the_sign_in_page(browser)
+    assert client.get("/api/v1/me", headers=bearer(admin)).status_code == 200

@@ -75,6 +75,9 @@ def make_app(tmp_path: Path, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         # Cheap argon2 parameters in tests only: production keeps argon2-cffi's defaults.
         "THIDUA_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        # Tests move the frozen clock through a whole year with the tokens they got at its
+        # start: tokens last 20 years here (the expiry tests set their own lifetime).
+        "THIDUA_TOKEN_TTL_HOURS": 20 * 365 * 24,
     }
     config.update(overrides)
     if config["THIDUA_DISABLED_PLUGINS"] is None:

@@ -148,3 +148,162 @@ def test_new_passwords_must_match_and_be_strong(client, demo):
     assert page.find("input", id="new").attrs["aria-describedby"] == "new-hint new-error"
     client.post("/logout")
     assert login(client, "tttt.canbo", DEMO_PASSWORD).status_code == 302
+
+
+# --- Issue 14: ending sessions (session version) and the remember-me cookie -------------
+
+def _old_browser(app, username: str = "tttt.canbo", *, remember: bool = False):
+    """A second browser signed in as ``username`` (optionally with "keep me signed in")."""
+    browser = app.test_client()
+    response = browser.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                            "remember": "y" if remember else ""})
+    assert response.status_code == 302
+    assert browser.get("/account/password").status_code == 200
+    return browser
+
+
+def _gets_the_sign_in_page(browser) -> bool:
+    response = browser.get("/account/password")
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def _remember_cookie_only(app, browser):
+    """A browser that kept only the remember-me cookie (the session cookie ended with the
+    browser)."""
+    cookie = browser.get_cookie("remember_token")
+    assert cookie is not None
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", cookie.value)
+    return fresh
+
+
+def test_sign_in_keeps_the_session_version(client, demo):
+    login(client, "tttt.canbo")
+    user_id, _, version = signed_in_user(client).partition(":")
+    assert user_id.isdigit() and version == "0"
+
+
+def test_a_password_change_ends_the_other_sessions(app, client, demo):
+    old = _old_browser(app)
+    login(client, "tttt.canbo")
+    response = client.post("/account/password", data={
+        "current": DEMO_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    # The browser that changed it stays signed in; the other one gets the sign-in page.
+    assert client.get("/account/password").status_code == 200
+    assert _gets_the_sign_in_page(old)
+    assert signed_in_user(client).endswith(":1")
+
+
+def test_a_password_change_ends_the_remember_me_cookie(app, client, demo):
+    old = _old_browser(app, remember=True)
+    kept = _remember_cookie_only(app, old)
+    assert kept.get("/account/password").status_code == 200  # the cookie signs in alone
+    kept = _remember_cookie_only(app, old)
+    login(client, "tttt.canbo")
+    client.post("/account/password", data={
+        "current": DEMO_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert _gets_the_sign_in_page(kept)
+
+
+def test_the_browser_that_changed_its_password_keeps_its_remember_me_cookie(app, demo):
+    browser = _old_browser(app, remember=True)
+    response = browser.post("/account/password", data={
+        "current": DEMO_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert _remember_cookie_only(app, browser).get("/account/password").status_code == 200
+
+
+def test_an_admin_reset_ends_every_session_and_remember_me_cookie(app, client, demo):
+    old = _old_browser(app, remember=True)
+    kept = _remember_cookie_only(app, old)
+    login(client, "admin")
+    response = client.post("/admin/users/tttt.canbo/password", data={
+        "password": "MatKhauMoi@2024", "confirm": "MatKhauMoi@2024"})
+    assert response.status_code == 303
+    assert _gets_the_sign_in_page(old)
+    assert _gets_the_sign_in_page(kept)
+    # The admin's own session is untouched.
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in(app, client, demo):
+    old = _old_browser(app, "admin")
+    login(client, "admin")
+    response = client.post("/admin/users/admin/password", data={
+        "password": "MatKhauMoi@2024", "confirm": "MatKhauMoi@2024"})
+    assert response.status_code == 303
+    assert client.get("/admin/users").status_code == 200
+    assert _gets_the_sign_in_page(old)
+
+
+def test_sign_out_everywhere_ends_copies_of_the_session_and_remember_me_cookies(
+        app, client, demo):
+    old = _old_browser(app, remember=True)
+    kept = _remember_cookie_only(app, old)
+    login(client, "tttt.canbo")
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/account/password").status_code == 200
+    page = parse(client.get("/account/password"))
+    assert page.find("form", action="/logout/everywhere").find("button").text == \
+        "Đăng xuất khỏi mọi nơi"
+    response = client.post("/logout/everywhere")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "Bạn đã đăng xuất khỏi mọi trình duyệt và thiết bị." in \
+        parse(client.get("/login")).find("main").text
+    for browser in (client, copy, old, kept):
+        assert _gets_the_sign_in_page(browser)
+    # Signing in again works, with the new version.
+    assert login(client, "tttt.canbo").status_code == 302
+    assert signed_in_user(client).endswith(":1")
+
+
+def test_sign_out_ends_this_browsers_session_and_remember_me_cookie(app, demo):
+    browser = _old_browser(app, remember=True)
+    assert browser.post("/logout").status_code == 302
+    assert _gets_the_sign_in_page(browser)
+    assert browser.get_cookie("remember_token") is None
+
+
+def test_a_session_without_a_version_is_refused(app, client, demo):
+    login(client, "tttt.canbo")
+    with client.session_transaction() as session:
+        session["_user_id"] = session["_user_id"].partition(":")[0]
+    assert _gets_the_sign_in_page(client)
+
+
+def test_the_remember_me_cookie_is_secure_when_secure_cookies_are_on(tmp_path, monkeypatch):
+    from core.config import from_environment
+
+    monkeypatch.setenv("THIDUA_SECURE_COOKIES", "1")
+    config = from_environment(str(tmp_path))
+    assert config["REMEMBER_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    monkeypatch.delenv("THIDUA_SECURE_COOKIES")
+    assert from_environment(str(tmp_path))["REMEMBER_COOKIE_SECURE"] is False
+
+
+def test_the_remember_me_cookie_carries_secure_httponly_samesite(app, client, demo):
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    response = client.post("/login", data={"username": "tttt.canbo",
+                                           "password": DEMO_PASSWORD, "remember": "y"},
+                           base_url="https://localhost")
+    cookies = [c for c in response.headers.getlist("Set-Cookie")
+               if c.startswith("remember_token=")]
+    assert len(cookies) == 1
+    attributes = [part.strip().lower() for part in cookies[0].split(";")]
+    assert {"secure", "httponly", "samesite=lax"} <= set(attributes)
+
+
+def test_sign_out_everywhere_in_english(client, demo):
+    login(client, "tttt.canbo")
+    client.get("/lang/en")
+    page = parse(client.get("/account/password"))
+    assert page.find("form", action="/logout/everywhere").find("button").text == \
+        "Sign out everywhere"
+    client.post("/logout/everywhere")
+    assert "You have signed out of every browser and device." in \
+        parse(client.get("/login")).find("main").text
