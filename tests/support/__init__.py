@@ -97,6 +97,20 @@ def login(client, username: str, password: str = DEMO_PASSWORD):
                        follow_redirects=False)
 
 
+def page_client(app, username: str | None):
+    """A test client signed in as ``username`` (None: anonymous)."""
+    client = app.test_client()
+    if username:
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def text(response) -> str:
+    """A response's body as text."""
+    return response.get_data(as_text=True)
+
+
 def api_token(client, username: str, password: str = DEMO_PASSWORD) -> str:
     response = client.post("/api/v1/tokens", json={"username": username, "password": password})
     assert response.status_code == 201, response.get_json()

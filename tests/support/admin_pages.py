@@ -10,21 +10,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Campaign, Unit, User
-from tests.support import counting, login  # noqa: F401  (counting: re-exported)
+from tests.support import counting, page_client, text  # noqa: F401  (re-exported)
 from tests.support.html import parse  # noqa: F401  (re-exported for the tests)
-
-
-def page_client(app, username: str | None):
-    """A test client signed in as ``username`` (None: anonymous)."""
-    client = app.test_client()
-    if username:
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def main_text(response) -> str:

@@ -15,7 +15,7 @@ from core.models import Campaign, User
 from core.services import campaigns, registration, reports, scoring
 from core.services.cycle import criteria_rows
 from core.unit_of_work import transactional
-from tests.support import login
+from tests.support import page_client, text  # noqa: F401  (re-exported)
 
 B = "/campaigns/khoi-8/2021"
 UNIT = "so-vhttdl"
@@ -25,15 +25,6 @@ OFFICER = "vhttdl.canbo"
 def at(app, *moment: int) -> None:
     """Freeze the application clock at a local (Asia/Ho_Chi_Minh) moment."""
     app.config["THIDUA_NOW"] = datetime(*moment, tzinfo=TIMEZONE)
-
-
-def page_client(app, username: str | None):
-    """A test client signed in as ``username`` (None: anonymous)."""
-    client = app.test_client()
-    if username:
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 def campaign() -> Campaign:
@@ -52,10 +43,6 @@ def item_codes() -> list[str]:
 def unit_lines() -> list[str]:
     """Codes of the lines a unit scores itself, in table order (the self-score form's rows)."""
     return [r.code for r in criteria_rows(campaign()) if not r.is_group and r.scorer == "unit"]
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def version_in(html: str) -> str:

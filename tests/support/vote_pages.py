@@ -15,7 +15,7 @@ from core.extensions import db
 from core.models import Ballot, OpenedBallot, Poll, Receipt, User, VoterRoll
 from core.services import accounts, campaigns, voting
 from core.unit_of_work import transactional
-from tests.support import DEMO_PASSWORD, login
+from tests.support import DEMO_PASSWORD, page_client, text  # noqa: F401  (re-exported)
 
 B = "/campaigns/khoi-8/2021"
 POLLS = f"{B}/polls"
@@ -47,19 +47,6 @@ def add_outsiders() -> None:
                          role="officer", actor=None)
     accounts.create_user(OUTSIDER_HEAD, "Thủ trưởng Sở NK", DEMO_PASSWORD,
                          unit_code="so-ngoai", role="head", actor=None)
-
-
-def page_client(app, username: str | None):
-    """A test client signed in as ``username`` (None: anonymous)."""
-    client = app.test_client()
-    if username:
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def main_text(response) -> str:
