@@ -126,22 +126,56 @@ def bloc_new(code, name, year):
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Recompute the audit chain and name the first broken link."""
-    from core.services import voting
+@click.option("--against", "checkpoints", multiple=True, type=click.Path(dir_okay=False),
+              help="Một mốc đã xuất bằng `audit checkpoint` (có thể nêu nhiều lần).")
+def audit_verify(checkpoints):
+    """Recompute the keyed audit chain, compare it with the anchor and the given checkpoints,
+    check every account's seal and every poll's counts; name what is wrong."""
+    import json
+    from pathlib import Path
 
-    report = audit.verify_chain()
+    from core.services import account_seal, voting
+
+    against = []
+    for name in checkpoints:
+        try:
+            against.append((name, json.loads(Path(name).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"Không đọc được mốc {name}: {exc}") from exc
+    verification = audit.verify(against=against)
+    report = verification.chain
+    problems = list(verification.problems)
     if not report.ok:
-        raise click.ClickException(
-            f"Chuỗi nhật ký bị hỏng tại sự kiện #{report.broken_at}: {report.reason} "
-            f"(đã kiểm {report.checked} sự kiện hợp lệ trước đó).")
-    click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}.")
-    # roll marks = ballots counted = receipts listed = ballot.cast events, for every poll
+        problems.insert(0, f"Chuỗi nhật ký bị hỏng tại sự kiện #{report.broken_at}: "
+                           f"{report.reason} (đã kiểm {report.checked} sự kiện hợp lệ trước đó).")
+    problems += [f"Tài khoản {name}: bị thay đổi ngoài ứng dụng (quyền, mật khẩu, đơn vị hoặc "
+                 f"trạng thái không khớp dấu niêm phong)." for name in account_seal.broken_accounts()]
+    if problems:
+        raise click.ClickException("Nhật ký hoặc dữ liệu không toàn vẹn:\n" + "\n".join(problems))
+    click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}"
+               + (f"; đã so với {len(against)} mốc" if against else "") + ".")
     problems = voting.consistency_problems()
     if problems:
         raise click.ClickException("Số liệu bỏ phiếu không khớp:\n" + "\n".join(problems))
     click.echo("Bỏ phiếu: số đơn vị đã bỏ phiếu, số phiếu đã kiểm, số mã biên nhận và số sự "
                "kiện ballot.cast khớp nhau ở mọi cuộc bỏ phiếu.")
+
+
+@audit_cli.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Ghi mốc vào tệp này (mặc định: in ra màn hình).")
+def audit_checkpoint(out):
+    """Export the chain's head, keyed with the audit key, to keep outside the database; later
+    `audit verify --against FILE` finds events deleted or rewritten since."""
+    import json
+    from pathlib import Path
+
+    body = json.dumps(audit.checkpoint(), ensure_ascii=False, indent=2)
+    if out:
+        Path(out).write_text(body + "\n", encoding="utf-8")
+        click.echo(f"Đã ghi mốc nhật ký vào {out}.")
+    else:
+        click.echo(body)
 
 
 @click.command("demo")

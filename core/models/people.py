@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     # Raised to end every session of the user (a password change, an admin reset): the
     # session and the remember-me cookie carry the version they were made with.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A keyed hash of the fields that decide what the account may do (core/services/
+    # account_seal.py): a row changed outside the application no longer matches it.
+    integrity_tag: Mapped[str | None] = mapped_column(String(64))
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
 

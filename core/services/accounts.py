@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.extensions import db, limiter
 from core.models import ApiToken, Unit, User
-from core.services import audit, clock, permissions
+from core.services import account_seal, audit, clock, permissions
 from core.validators import (
     normalise,
     password_problem,
@@ -50,6 +50,13 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
 
 
+class AccountChangedOutside(DomainError):
+    """The right password, but the account's row no longer matches its seal
+    (core/services/account_seal.py): refused until an admin reseals it."""
+    status = 403
+    code = "account_changed_outside"
+
+
 def hash_password(password: str) -> str:
     return _hasher()[0].hash(password)
 
@@ -79,6 +86,11 @@ def authenticate(username: str, password: str) -> User:
     if not _password_matches(user, password) or not user.active:
         limiter.limiter.hit(limit, "login-failures", key)
         raise InvalidCredentials("Tên đăng nhập hoặc mật khẩu không đúng.")
+    if not account_seal.intact(user):
+        current_app.logger.warning("account %s changed outside the application: sign-in "
+                                   "refused", user.username)
+        raise AccountChangedOutside("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm không "
+                                    "dùng được. Vui lòng liên hệ quản trị hệ thống.")
     return user
 
 
@@ -127,6 +139,10 @@ def user_for_session(identity: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    if not account_seal.intact(user):
+        current_app.logger.warning("account %s changed outside the application: session "
+                                   "refused", user.username)
         return None
     return user
 
@@ -267,7 +283,7 @@ def token_row(token: str) -> ApiToken | None:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                    ApiToken.revoked.is_(False)))
-    if row is None or not row.user.active:
+    if row is None or not row.user.active or not account_seal.intact(row.user):
         return None
     now = clock.now()
     if row.expires_at is None or row.expires_at <= now:

@@ -31,6 +31,8 @@ SIGN_IN_MESSAGES: dict[str, Any] = {
     "invalid_credentials": _l("Tên đăng nhập hoặc mật khẩu không đúng."),
     "too_many_attempts": _l("Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử "
                             "lại sau ít phút."),
+    "account_changed_outside": _l("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm không "
+                                  "dùng được. Vui lòng liên hệ quản trị hệ thống."),
 }
 WRONG_CURRENT_PASSWORD = _l("Mật khẩu hiện tại không đúng.")
 

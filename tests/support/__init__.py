@@ -78,6 +78,10 @@ def make_app(tmp_path: Path, **overrides):
         # Tests move the frozen clock through a whole year with the tokens they got at its
         # start: tokens last 20 years here (the expiry tests set their own lifetime).
         "THIDUA_TOKEN_TTL_HOURS": 20 * 365 * 24,
+        # One audit key for every test database (the templates are copied between apps);
+        # each app's anchor file in its own folder.
+        "THIDUA_AUDIT_KEY": "test-audit-key",
+        "THIDUA_AUDIT_ANCHOR": str(tmp_path / "audit-anchor.json"),
     }
     config.update(overrides)
     if config["THIDUA_DISABLED_PLUGINS"] is None:
