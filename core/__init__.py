@@ -116,6 +116,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _require_secret_key(app)
+    proxies = int(app.config.get("THIDUA_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind a reverse proxy: the client's address (sign-in throttling counts per address)
+        # is the one the trusted proxies forwarded, not the proxy's own.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     # Every ``<int:…>`` in a URL (years, ids) fits a PostgreSQL integer: a larger number is
     # a 404 from the router, never an overflow in the database (500).

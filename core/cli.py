@@ -70,6 +70,20 @@ def create_user(username, full_name, admin, board, unit_code, role, password):
     click.echo(f"Đã tạo tài khoản {user.username}.")
 
 
+@users_cli.command("reseal")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why the row as it is now is accepted.")
+def reseal_user(username, reason):
+    """Accept an account changed outside the application (after looking at it): it can sign
+    in again. `audit verify` names such accounts."""
+    try:
+        with unit_of_work():
+            accounts.reseal(username, reason=reason, actor=None)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Đã niêm phong lại tài khoản {username}.")
+
+
 @click.command("plugins")
 def plugins_command():
     """List plugins with version, status, hooks and blocs."""

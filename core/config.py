@@ -73,12 +73,13 @@ def from_environment(instance_path: str) -> dict:
         ),
         "THIDUA_MAX_UPLOAD_MB": int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")),
         "THIDUA_TOKEN_TTL_HOURS": float(os.environ.get("THIDUA_TOKEN_TTL_HOURS", "12")),
-        "THIDUA_LOGIN_LIMIT": os.environ.get("THIDUA_LOGIN_LIMIT", "5 per 15 minutes"),
         "THIDUA_PLACE": os.environ.get("THIDUA_PLACE", "Trà Vinh"),
         # The audit chain's key (not in the database; see core/services/audit.py) and the
         # anchor file kept outside the database (empty: no anchor).
         "THIDUA_AUDIT_KEY": os.environ.get("THIDUA_AUDIT_KEY", "").strip() or None,
         "THIDUA_AUDIT_ANCHOR": os.environ.get("THIDUA_AUDIT_ANCHOR"),
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
+        "THIDUA_TRUSTED_PROXIES": int(os.environ.get("THIDUA_TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("THIDUA_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "vi",

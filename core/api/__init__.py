@@ -62,6 +62,8 @@ def _domain_error(exc: DomainError):
     db.session.rollback()
     response = jsonify(exc.to_dict())
     response.status_code = exc.status
+    if getattr(exc, "retry_after", 0):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

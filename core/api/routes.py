@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from core.api import api_bp, current_api_token, current_api_user, json_body, token_required
@@ -27,14 +27,15 @@ def _login_key() -> str:
     except RecursionError:  # JSON nested too deep: json_body answers 400
         payload = None
     name = payload.get("username") if isinstance(payload, dict) else None
-    return f"token:{str(name or '')[:60].lower()}"
+    return f"token:{str(name or '')[:60].lower()}:{request.remote_addr}"
 
 
 @api_bp.post("/tokens")
 @limiter.limit("20 per minute", key_func=_login_key)
 def create_token():
     form = validate_json(LoginForm, json_body())
-    user = accounts.authenticate(form.username.data, form.password.data)
+    user = accounts.authenticate(form.username.data, form.password.data,
+                                 address=request.remote_addr)
     token, row = accounts.new_token(user)
     return created({"token": token, "expires_at": _moment(row.expires_at)})
 
@@ -241,6 +242,13 @@ def reset_user_password(username: str):
     form = validate_json(PasswordResetForm, json_body())
     accounts.reset_password(username, form.password.data, actor=current_api_user())
     return jsonify({"username": username.lower(), "reset": True})
+
+
+@api_bp.post("/users/<username>/sign-in-unlock")
+@token_required
+def unlock_user_sign_in(username: str):
+    cleared = accounts.unlock_sign_in(username, actor=current_api_user())
+    return jsonify({"username": username.lower(), "cleared": cleared})
 
 
 @api_bp.patch("/units/<code>")

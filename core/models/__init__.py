@@ -22,6 +22,7 @@ from core.models.blocs import (
 from core.models.documents import IssuedDocument
 from core.models.meetings import MeetingAttendance
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
+from core.models.security import SignInFailures
 from core.models.work import (
     REPORT_KINDS,
     WORK_STATUSES,
@@ -44,4 +45,5 @@ __all__ = [
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
     "WORK_STATUSES", "IssuedDocument", "Ballot", "OpenedBallot", "Receipt", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
     "MeetingAttendance",
+    "SignInFailures",
 ]

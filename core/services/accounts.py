@@ -9,14 +9,13 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from limits import parse as parse_limit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from core.extensions import db, limiter
+from core.extensions import db
 from core.models import ApiToken, Unit, User
-from core.services import account_seal, audit, clock, permissions
+from core.services import account_seal, audit, clock, permissions, sign_in_throttle
 from core.validators import (
     normalise,
     password_problem,
@@ -43,6 +42,7 @@ def _hasher() -> tuple[PasswordHasher, str]:
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
+    retry_after = 0  # seconds
 
 
 class InvalidCredentials(DomainError):
@@ -70,27 +70,27 @@ def _password_matches(user: User | None, password: str) -> bool:
         return False
 
 
-def _login_limit():
-    return parse_limit(current_app.config["THIDUA_LOGIN_LIMIT"])
-
-
-def authenticate(username: str, password: str) -> User:
-    """Check a username and password. Failed attempts are counted per account (a whole
-    department shares one proxy address, so an IP limit alone would lock everyone out)."""
-    key = (username or "").strip().lower()[:60]
-    limit = _login_limit()
-    if not limiter.limiter.test(limit, "login-failures", key):
-        raise TooManyAttempts(
-            "Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau ít phút.")
+def authenticate(username: str, password: str, *, address: str | None = None) -> User:
+    """Check a username and password, slowed down per account and address
+    (core/services/sign_in_throttle.py): never a hard lock, and failures from elsewhere do
+    not slow an address the account already signed in from."""
+    wait = sign_in_throttle.check(username, address)
+    if wait is not None:
+        refused = TooManyAttempts(
+            f"Đăng nhập sai nhiều lần nên phải chờ: vui lòng thử lại sau {wait.seconds} giây.")
+        refused.retry_after = wait.seconds
+        raise refused
+    key = sign_in_throttle.account_key(username)
     user = db.session.scalar(select(User).where(func.lower(User.username) == key))
     if not _password_matches(user, password) or not user.active:
-        limiter.limiter.hit(limit, "login-failures", key)
+        sign_in_throttle.record_failure(username, address)
         raise InvalidCredentials("Tên đăng nhập hoặc mật khẩu không đúng.")
     if not account_seal.intact(user):
         current_app.logger.warning("account %s changed outside the application: sign-in "
                                    "refused", user.username)
         raise AccountChangedOutside("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm không "
                                     "dùng được. Vui lòng liên hệ quản trị hệ thống.")
+    sign_in_throttle.record_success(user, address)
     return user
 
 
@@ -387,6 +387,23 @@ def reset_password(username: str, new_password: str, *, actor: User) -> None:
     user.password_changed_at = clock.now()
     end_all_sessions(user)
     audit.record("user.reset_password", "user", user.username, actor=actor)
+
+
+def unlock_sign_in(username: str, *, actor: User) -> int:
+    """An admin clears the failed sign-ins of an account and their delays (audited)."""
+    permissions.require(permissions.is_admin(actor),
+                        "Chỉ quản trị viên được xóa bộ đếm đăng nhập sai.")
+    return sign_in_throttle.unlock(get_user(username), actor=actor)
+
+
+def reseal(username: str, *, reason: str, actor: User | None) -> None:
+    """Accept an account row changed outside the application, after an admin looked at it
+    (``flask --app wsgi users reseal``); audited with the row as it is now."""
+    user = get_user(username)
+    account_seal.reseal(user)
+    audit.record("user.reseal", "user", user.username, actor=actor,
+                 details={"reason": reason, "admin": user.is_admin, "board": user.is_board,
+                          "active": user.active, "role": user.role, "unit_id": user.unit_id})
 
 
 def list_users() -> list[User]:

@@ -29,8 +29,6 @@ bp = Blueprint("auth", __name__)
 # The services' messages, by their stable error code, in the user's language.
 SIGN_IN_MESSAGES: dict[str, Any] = {
     "invalid_credentials": _l("Tên đăng nhập hoặc mật khẩu không đúng."),
-    "too_many_attempts": _l("Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử "
-                            "lại sau ít phút."),
     "account_changed_outside": _l("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm không "
                                   "dùng được. Vui lòng liên hệ quản trị hệ thống."),
 }
@@ -70,9 +68,13 @@ def login():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                user = accounts.authenticate(form.username.data, form.password.data)
+                user = accounts.authenticate(form.username.data, form.password.data,
+                                             address=request.remote_addr)
             except DomainError as exc:
                 error = str(SIGN_IN_MESSAGES.get(exc.code, exc.message))
+                if exc.code == "too_many_attempts":
+                    error = _("Đăng nhập sai nhiều lần nên phải chờ: vui lòng thử lại sau "
+                              "%(seconds)s giây.", seconds=getattr(exc, "retry_after", 0))
                 status = exc.status
             else:
                 _fresh_session()

@@ -319,7 +319,22 @@ def user_password(username: str):
                     "thu hồi.",
                     username=user.username), "success")
             return redirect(url_for("people.users"), 303)
-    return render_template("people/password.html", form=form, user=user), status
+    from core.services import sign_in_throttle
+
+    return render_template("people/password.html", form=form, user=user,
+                           sign_in=sign_in_throttle.status(user), action_form=ActionForm()), status
+
+
+@bp.post("/users/<username>/sign-in-unlock")
+def user_sign_in_unlock(username: str):
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    user = accounts.get_user(username)
+    accounts.unlock_sign_in(user.username, actor=current_user)
+    flash(_("Đã xóa bộ đếm đăng nhập sai của %(username)s: tài khoản đăng nhập lại được ngay.",
+            username=user.username), "success")
+    return redirect(url_for("people.user_password", username=user.username), 303)
 
 
 def _set_user_active(username: str, active: bool):
