@@ -211,10 +211,10 @@ def build_demo() -> None:
     work when there is one)."""
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     if admin is None:
-        admin = accounts.create_user("admin", "Quản trị hệ thống", DEMO_PASSWORD, admin=True,
+        admin = accounts.create_user("admin", "Quản trị hệ thống", DEMO_PASSWORD, demo_password=True, admin=True,
                                      actor=None)
     if not db.session.scalar(select(User.id).where(User.username == "bantdkt")):
-        accounts.create_user("bantdkt", "Cán bộ Ban Thi đua – Khen thưởng tỉnh", DEMO_PASSWORD,
+        accounts.create_user("bantdkt", "Cán bộ Ban Thi đua – Khen thưởng tỉnh", DEMO_PASSWORD, demo_password=True,
                              board=True, actor=None)
     for code, name, short, _role, _illustrative in DEMO_UNITS:
         if not db.session.scalar(select(Unit.id).where(Unit.code == code)):
@@ -225,7 +225,7 @@ def build_demo() -> None:
             username = f"{slug}.{suffix}"
             if not db.session.scalar(select(User.id).where(User.username == username)):
                 full_name = DEMO_NAMES.get(username, f"{title} {short}")
-                accounts.create_user(username, full_name, DEMO_PASSWORD,
+                accounts.create_user(username, full_name, DEMO_PASSWORD, demo_password=True,
                                      unit_code=code, role=role, actor=None)
     campaigns.open_campaign(
         "khoi-8", 2021,
@@ -236,12 +236,21 @@ def build_demo() -> None:
             accounts.create_unit(code, name, short, actor=None)
             for suffix, role, title in (("canbo", "officer", "Cán bộ thi đua"),
                                         ("thutruong", "head", "Thủ trưởng")):
-                accounts.create_user(f"{code}.{suffix}", f"{title} {short}", DEMO_PASSWORD,
+                accounts.create_user(f"{code}.{suffix}", f"{title} {short}", DEMO_PASSWORD, demo_password=True,
                                      unit_code=code, role=role, actor=None)
         campaigns.open_campaign(
             "khoi-vhxh", 2021,
             [campaigns.MemberSpec(code, role) for code, _n, _s, role in DEMO_VHXH_UNITS],
             actor=admin)
+    # The demo's 2025 (department mergers, Trà Vinh into Vĩnh Long); then the 2026 year.
+    from core.services.unit_changes import apply_demo_2025_changes
+
+    apply_demo_2025_changes()
+    # The 2026 Vĩnh Long bloc, defined as data (plans/vinh-long-2026.json); its vote follows
+    # the province-wide plugin, so nothing is opened when that plugin is disabled.
+    from core.services.plan_documents import open_demo_2026
+
+    open_demo_2026(actor=admin, host=current_app.extensions["thidua"])
 
 
 def print_demo_accounts() -> None:
@@ -259,6 +268,10 @@ def print_demo_accounts() -> None:
         for code, name, _short, role in DEMO_VHXH_UNITS:
             label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
             click.echo(f"  {code}.canbo / {code}.thutruong — {name}, {label}")
+    if db.session.scalar(select(Campaign.id).join(Bloc).where(Bloc.code == "vl-khoi-8")):
+        click.echo("Khối thi đua Khối 8 tỉnh Vĩnh Long (minh họa) — năm 2026, kế hoạch bằng dữ "
+                   "liệu (plans/vinh-long-2026.json): khcn Khối trưởng, noivu Khối phó; "
+                   "vhttdl, gddt, yte, tuphap thành viên (cùng các tài khoản ở trên).")
 
 
 def init_app(app: Flask) -> None:
@@ -267,3 +280,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(plugins_command)
     app.cli.add_command(demo_command)
+    from core.cli_remind import remind_command
+
+    app.cli.add_command(remind_command)

@@ -72,14 +72,52 @@ def from_environment(instance_path: str) -> dict:
             "THIDUA_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")
         ),
         "THIDUA_MAX_UPLOAD_MB": int(os.environ.get("THIDUA_MAX_UPLOAD_MB", "20")),
+        # Per report: the total size of its attachments (MB) and how many files it may have.
+        "THIDUA_REPORT_QUOTA_MB": int(os.environ.get("THIDUA_REPORT_QUOTA_MB", "50")),
+        "THIDUA_REPORT_MAX_FILES": int(os.environ.get("THIDUA_REPORT_MAX_FILES", "20")),
         "THIDUA_TOKEN_TTL_HOURS": float(os.environ.get("THIDUA_TOKEN_TTL_HOURS", "12")),
-        "THIDUA_PLACE": os.environ.get("THIDUA_PLACE", "Trà Vinh"),
+        # The province the documents are issued in (core/services/documents.py, province()):
+        # its name, the place written before the date, the emulation office and what it
+        # belongs to (empty: the office stands alone), the province's emulation council.
+        "THIDUA_PROVINCE": os.environ.get("THIDUA_PROVINCE", "Trà Vinh"),
+        "THIDUA_PLACE": os.environ.get("THIDUA_PLACE")
+        or os.environ.get("THIDUA_PROVINCE", "Trà Vinh"),
+        "THIDUA_OFFICE_NAME": os.environ.get("THIDUA_OFFICE_NAME", "Ban Thi đua – Khen thưởng"),
+        "THIDUA_OFFICE_PARENT": os.environ.get("THIDUA_OFFICE_PARENT", ""),
+        "THIDUA_COUNCIL_NAME": os.environ.get("THIDUA_COUNCIL_NAME",
+                                              "Hội đồng Thi đua – Khen thưởng tỉnh"),
+        # The register of outgoing documents: one sequence per issuer and year for every
+        # type of document (Nghị định 30/2020 allows either), or one per type when set.
+        "THIDUA_REGISTER_PER_TYPE": _flag("THIDUA_REGISTER_PER_TYPE"),
         # The audit chain's key (not in the database; see core/services/audit.py) and the
         # anchor file kept outside the database (empty: no anchor).
         "THIDUA_AUDIT_KEY": os.environ.get("THIDUA_AUDIT_KEY", "").strip() or None,
         "THIDUA_AUDIT_ANCHOR": os.environ.get("THIDUA_AUDIT_ANCHOR"),
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
         "THIDUA_TRUSTED_PROXIES": int(os.environ.get("THIDUA_TRUSTED_PROXIES", "0") or 0),
+        # The province's SMTP server for reminders (core/services/mail.py); no host: no mail.
+        "THIDUA_SMTP_HOST": os.environ.get("THIDUA_SMTP_HOST", "").strip() or None,
+        "THIDUA_SMTP_PORT": int(os.environ.get("THIDUA_SMTP_PORT", "0") or 0) or None,
+        "THIDUA_SMTP_USERNAME": os.environ.get("THIDUA_SMTP_USERNAME") or None,
+        "THIDUA_SMTP_PASSWORD": os.environ.get("THIDUA_SMTP_PASSWORD") or None,
+        "THIDUA_SMTP_STARTTLS": _flag("THIDUA_SMTP_STARTTLS"),
+        "THIDUA_SMTP_SSL": _flag("THIDUA_SMTP_SSL"),
+        "THIDUA_SMTP_SENDER": os.environ.get("THIDUA_SMTP_SENDER") or None,
+        "THIDUA_SMTP_TIMEOUT": float(os.environ.get("THIDUA_SMTP_TIMEOUT", "30")),
+        # The address links in reminder e-mails start with (the remind command has no request;
+        # unset: the request's address, else http://127.0.0.1:5000).
+        "THIDUA_BASE_URL": os.environ.get("THIDUA_BASE_URL", "").strip() or None,
+        # Digital signatures (core/services/signing.py, docs/signing.md): a PKCS#12 file and
+        # its password, or a PKCS#11 token (library, token label, key/cert label, PIN); the
+        # PEM trust roots (os.pathsep- or comma-separated); a timestamp authority (optional);
+        # the folder of signature and seal images (<key>.png).
+        **{f"THIDUA_SIGNING_{name}": os.environ.get(f"THIDUA_SIGNING_{name}") or None
+           for name in ("PKCS12", "PASSWORD", "PKCS11_LIB", "PKCS11_TOKEN_LABEL",
+                        "PKCS11_KEY_LABEL", "PKCS11_CERT_LABEL", "PKCS11_PIN", "TRUST_ROOTS",
+                        "TSA_URL", "IMAGES_DIR")},
+        # The signature-check page's upload limit (MB).
+        "THIDUA_SIGNATURE_CHECK_MAX_MB": int(os.environ.get("THIDUA_SIGNATURE_CHECK_MAX_MB",
+                                                            "20")),
         "RATELIMIT_STORAGE_URI": os.environ.get("THIDUA_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "vi",

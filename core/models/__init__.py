@@ -19,9 +19,21 @@ from core.models.blocs import (
     Membership,
     PlanRevision,
 )
-from core.models.documents import IssuedDocument
+from core.models.documents import DocumentRegister, IssuedDocument
+from core.models.drafts import FormDraft
+from core.models.lineage import (
+    UNIT_EVENT_KINDS,
+    UNIT_FLAG_KINDS,
+    UnitEvent,
+    UnitEventLink,
+    UnitName,
+    UnitWomenShare,
+    UnitYearFlag,
+)
 from core.models.meetings import MeetingAttendance
+from core.models.notices import NOTICE_KINDS, Notice, NoticePreference, Nudge, ReminderSent
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
+from core.models.plans import DataBloc, PlanDocument
 from core.models.security import SignInFailures
 from core.models.work import (
     REPORT_KINDS,
@@ -43,7 +55,8 @@ __all__ = [
     "User", "GENESIS_HASH", "CAMPAIGN_STATUSES", "MEMBER_ROLES", "UNIT_ROLES",
     "Attachment", "CriterionChange", "DeadlineExtension", "PhaseRecord", "Registration",
     "RegistrationItem", "Report", "ReportProgress", "Score", "ScoreSheet", "REPORT_KINDS",
-    "WORK_STATUSES", "IssuedDocument", "Ballot", "OpenedBallot", "Receipt", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
-    "MeetingAttendance",
-    "SignInFailures",
+    "WORK_STATUSES", "DocumentRegister", "IssuedDocument", "Ballot", "OpenedBallot", "Receipt", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
+    "MeetingAttendance", "UNIT_EVENT_KINDS", "UNIT_FLAG_KINDS", "UnitEvent", "UnitEventLink",
+    "UnitName", "UnitWomenShare", "UnitYearFlag", "DataBloc", "PlanDocument", "NOTICE_KINDS", "Notice", "NoticePreference", "Nudge", "ReminderSent",
+    "SignInFailures", "FormDraft",
 ]

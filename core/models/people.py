@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Where reminders are e-mailed (optional; migration 0012).
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Raised to end every session of the user (a password change, an admin reset): the

@@ -167,7 +167,8 @@ def unit_problems(code: str, name: str, short_name: str) -> dict[str, list[str]]
 
 
 def user_problems(username: str, full_name: str, password: str, *,
-                  unit_code: str | None = None, role: str | None = None) -> dict[str, list[str]]:
+                  unit_code: str | None = None, role: str | None = None,
+                  check_password: bool = True) -> dict[str, list[str]]:
     """What is wrong with a new user's fields, by field (empty when they are fine). Whether
     the unit exists and goes with the role is checked by :func:`create_user`."""
     return _problems({
@@ -175,7 +176,9 @@ def user_problems(username: str, full_name: str, password: str, *,
                      username_problem(username)],
         "full_name": [text_problem(full_name, required=True, max_length=200)],
         "password": [text_problem(password, required=True, max_length=200),
-                     password_problem(password)],
+                     password_problem(password, context=(username, full_name))
+                     if check_password else
+                     (None if len(password or "") >= 10 else "Mật khẩu phải có ít nhất 10 ký tự.")],
         "unit": [text_problem(unit_code, required=False, max_length=40),
                  slug_problem(unit_code)],
         "role": ["Chọn cán bộ phụ trách hoặc thủ trưởng."
@@ -216,13 +219,16 @@ def role_problem(unit_code: str | None, role: str | None) -> tuple[str, str] | N
 
 def create_user(username: str, full_name: str, password: str, *, unit_code: str | None = None,
                 role: str | None = None, board: bool = False, admin: bool = False,
-                actor: User | None) -> User:
-    """Create a user. ``actor`` None means the command line (trusted)."""
+                actor: User | None, demo_password: bool = False) -> User:
+    """Create a user. ``actor`` None means the command line (trusted). ``demo_password``:
+    the demo's accounts share a password printed in the README (not a secret, so the
+    guessability rule is not applied to it; the length rule still is)."""
     if actor is not None:
         permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo tài khoản.")
     username, full_name = normalise(username).lower(), normalise(full_name)
     unit_code, role = normalise(unit_code) or None, role or None
-    problems = user_problems(username, full_name, password, unit_code=unit_code, role=role)
+    problems = user_problems(username, full_name, password, unit_code=unit_code, role=role,
+                             check_password=not demo_password)
     if problems:
         raise ValidationFailed("Dữ liệu không hợp lệ.", fields=problems)
     unit = None

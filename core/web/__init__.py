@@ -96,6 +96,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(history.bp)
+    from core.web import plans
+    app.register_blueprint(plans.bp)
+    from core.web import units
+    app.register_blueprint(units.bp)
+    app.register_blueprint(plans.amend_bp)
+    from core.services import mail
+    from core.web import notices
+    app.register_blueprint(notices.bp)
+    from core.web import signatures
+    app.register_blueprint(signatures.bp)
+    mail.init_app(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
@@ -128,6 +139,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_datetime"] = format_datetime
     app.jinja_env.filters["points"] = format_points
+    app.jinja_env.globals["thidua_province"] = _province
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
@@ -195,3 +207,11 @@ def _back_to(referrer: str | None) -> str:
     path = referrer[len(request.host_url) - 1:].split("?", 1)[0].split("#", 1)[0] or "/"
     target = urlunsplit(("", "", path, query, ""))
     return safe_next(path) and safe_next(target) or url_for("home.index")
+
+
+def _province(campaign: Any = None) -> Any:
+    """The province settings for templates (``thidua_province().office``): the documents
+    service's one lookup (core.services.documents.province)."""
+    from core.services.documents import province
+
+    return province(campaign)

@@ -41,7 +41,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 from core.errors import DomainError
@@ -106,6 +106,7 @@ class UserEditPageForm(UserEditForm):
     board = UserForm.board
     admin = UserForm.admin
     active = BooleanField(_l("Đang hoạt động"))
+    email = StringField(_l("Địa chỉ e-mail nhận nhắc việc"), filters=[lambda v: (v or "").strip()])
 
 
 class PasswordResetPageForm(PasswordResetForm):
@@ -278,7 +279,7 @@ def user_edit(username: str):
     form = UserEditPageForm(data=None if request.method == "POST" else {
         "full_name": user.full_name, "unit": user.unit.code if user.unit else "",
         "role": user.role or "", "board": user.is_board, "admin": user.is_admin,
-        "active": user.active})
+        "active": user.active, "email": user.email or ""})
     form.unit.choices = _unit_choices(accounts.list_units(),
                                       keep=user.unit.code if user.unit else None)
     problems: list[str] = []
@@ -292,6 +293,9 @@ def user_edit(username: str):
                     user.username, full_name=form.full_name.data, unit_code=form.unit.data or "",
                     role=form.role.data or "", board=form.board.data, admin=form.admin.data,
                     active=form.active.data, actor=current_user)
+                from core.services import notifications
+
+                notifications.set_email(user, form.email.data, actor=current_user)
             except DomainError as exc:
                 status = exc.status
                 problems = as_refusal(exc).place(form)
