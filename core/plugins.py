@@ -182,6 +182,9 @@ class PluginHost:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
+        # Plugins that are part of the core (core.data_plans): asked like the others, not
+        # listed among the installed plugins.
+        self.builtins: dict[str, PluginRecord] = {}
         self.disabled = set(disabled or [])
         for name in self.disabled:
             self.pm.set_blocked(name)
@@ -205,6 +208,17 @@ class PluginHost:
         record = PluginRecord(name, version, source, module=module)
         self.records[name] = record
         return record
+
+    def register_builtin(self, plugin: Any, name: str, version: str) -> None:
+        """Register a plugin that is part of the core (e.g. the stored plans)."""
+        if name in self.disabled:
+            return
+        self.pm.register(_attributed(self.pm, plugin, name), name=name)
+        self.builtins[name] = PluginRecord(name, version, "core", module=plugin)
+
+    def record(self, name: str) -> PluginRecord | None:
+        """The record of a plugin, installed or built in."""
+        return self.records.get(name) or self.builtins.get(name)
 
     def unregister(self, name: str) -> None:
         record = self.records.pop(name, None)
@@ -359,6 +373,12 @@ class PluginHost:
 def build_plugin_host(config: dict[str, Any]) -> PluginHost:
     """Discover and load every plugin for an app; raises PluginError on the first failure."""
     host = PluginHost(disabled=config.get("THIDUA_DISABLED_PLUGINS"))
+    # The stored plans (trylast), registered first: pluggy asks the trylast implementations
+    # in the order they were registered, so a stored plan's voting parameters come before a
+    # province-wide plugin's; every plain (bloc) implementation is asked before both.
+    from core import data_plans
+
+    host.register_builtin(data_plans.DataPlans(), data_plans.NAME, data_plans.__version__)
     host.load_directory(Path(config["THIDUA_PLUGINS_DIR"]))
     if config.get("THIDUA_LOAD_ENTRY_POINTS", True):
         host.load_entry_points()

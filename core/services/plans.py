@@ -209,7 +209,7 @@ def gather_plan(host: PluginHost, bloc_code: str, year: int) -> Plan:
     if bloc_code not in blocs:
         raise NotFound(f"Không có khối thi đua mã '{bloc_code}'.", code="unknown_bloc")
     info, plugin_name = blocs[bloc_code]
-    record = host.records.get(plugin_name)
+    record = host.record(plugin_name)
     plan = Plan(bloc=info, year=year, plugin=plugin_name,
                 plugin_version=record.version if record else "?")
     try:

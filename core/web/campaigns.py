@@ -75,7 +75,7 @@ def voting_summary(campaign: Campaign, members: list[str]) -> VotingSummary:
 
 def plugin_notice(campaign: Campaign) -> str | None:
     """A note when the plugin that froze the campaign is gone, disabled or another version."""
-    record = current_app.extensions["thidua"].records.get(campaign.plugin)
+    record = current_app.extensions["thidua"].record(campaign.plugin)
     if record is None:
         return _("Plugin %(plugin)s không còn được cài đặt. Năm thi đua vẫn dùng bộ tiêu chí, "
                  "lịch và quy trình bỏ phiếu đã chốt.", plugin=campaign.plugin)
