@@ -7,6 +7,7 @@ file states the whole plugin contract; this module only collects them for pluggy
 from __future__ import annotations
 
 from core.plugin_api import (  # noqa: F401 (re-exported for add_hookspecs)
+    thidua_award_rules,
     thidua_criteria,
     thidua_document_templates,
     thidua_phase_calendar,

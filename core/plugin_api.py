@@ -170,6 +170,40 @@ class DocumentTemplate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# -- award rules about units (the 2026 rules) --------------------------------------------
+
+UNIT_FLAG_KINDS: tuple[str, ...] = ("discipline", "inspection", "complaint")
+
+
+@dataclass(frozen=True)
+class AwardRules:
+    """Rules about units that the core applies to a bloc's year (``thidua_award_rules``):
+
+    * ``barring_flags``: the per-unit, per-year flags that bar a unit from being proposed for
+      an award (``discipline``: kỷ luật; ``inspection``: đang thanh tra, kiểm tra;
+      ``complaint``: khiếu nại, tố cáo chưa giải quyết);
+    * ``women_tiebreak``: among units with equal verified totals, those whose share of women
+      is at least ``women_threshold`` percent rank first;
+    * ``basis``: the legal basis, shown to people."""
+
+    barring_flags: tuple[str, ...] = ()
+    women_tiebreak: bool = False
+    women_threshold: Any = 70
+    basis: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"barring_flags": list(self.barring_flags), "women_tiebreak": self.women_tiebreak,
+                "women_threshold": _json_number(points(self.women_threshold)),
+                "basis": self.basis}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AwardRules:
+        return cls(barring_flags=tuple(data.get("barring_flags", ())),
+                   women_tiebreak=bool(data.get("women_tiebreak", False)),
+                   women_threshold=data.get("women_threshold", 70),
+                   basis=data.get("basis", ""))
+
+
 # -- the vote: what a voting procedure receives and returns -------------------------------
 
 class BallotRejected(ValidationFailed):
@@ -323,7 +357,13 @@ def thidua_document_templates(bloc: str, year: int) -> dict[str, str]:
     """Return {document name: template path} to override or add official documents."""
 
 
+@hookspec(firstresult=True)
+def thidua_award_rules(bloc: str, year: int) -> AwardRules | None:
+    """Return the AwardRules (flags that bar a proposal, the women-share tie-break) for a bloc's year, or None."""
+
+
 __all__ = [
+    "AwardRules",
     "BallotRejected",
     "BlocInfo",
     "Criterion",
@@ -342,4 +382,5 @@ __all__ = [
     "PHASE_HOSTS",
     "DELIVERABLES",
     "LATE_POLICIES",
+    "UNIT_FLAG_KINDS",
 ]

@@ -20,7 +20,7 @@ from core.domain import Action, Deliverable
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, CriterionRow, Membership, Report, Score, ScoreSheet, Unit, User
-from core.services import audit, campaign_state, clock, deadlines, permissions
+from core.services import audit, campaign_state, clock, deadlines, eligibility, permissions
 from core.services.cycle import (
     check_version,
     criteria_rows,
@@ -33,6 +33,16 @@ from core.services.cycle import (
 ZERO = Decimal(0)
 TIE_RULE = ("Xếp hạng theo tổng điểm thẩm định, từ cao xuống thấp; các đơn vị bằng điểm "
             "được xếp cùng hạng (ví dụ 1, 1, 3) và liệt kê theo tên.")
+
+
+def tie_rule(campaign: Campaign) -> str:
+    """How the campaign ranks, in a sentence: :data:`TIE_RULE`, or with the bloc's
+    women-share tie-break when its rules have one (core/services/eligibility.py)."""
+    extra = eligibility.tie_rule(campaign)
+    if not extra:
+        return TIE_RULE
+    return ("Xếp hạng theo tổng điểm thẩm định, từ cao xuống thấp. " + extra +
+            " Các đơn vị còn bằng điểm được xếp cùng hạng và liệt kê theo tên.")
 
 
 def shown(value: Decimal) -> str:
@@ -205,9 +215,13 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
     return sheet
 
 
-def lock_verification(campaign: Campaign, *, actor: User) -> None:
-    """The verification's host closes it: scores are final, the earlier steps too."""
-    deadlines.close_step(campaign, Deliverable.VERIFICATION, actor=actor)
+def lock_verification(campaign: Campaign, *, actor: User, force: Any = False,
+                      reason: Any = None) -> None:
+    """The verification's host closes it: scores are final, the earlier steps too. With
+    gaps (units not verified, reports missing, board lines unscored: guards.py) only when
+    ``force`` is true with a reason."""
+    deadlines.close_step(campaign, Deliverable.VERIFICATION, actor=actor, force=force,
+                         reason=reason)
 
 
 # -- totals and ranking ------------------------------------------------------------------
@@ -277,10 +291,15 @@ def ranking(campaign: Campaign) -> list[dict[str, Any]]:
         self_total, verified_total = totals(rows, lines)
         table.append({"unit": unit, "self_total": self_total, "verified_total": verified_total})
     table.sort(key=lambda r: (-r["verified_total"], r["unit"].name))
+    # The optional tie-break of the bloc's rules (share of women): ties split by it.
+    tie_key = eligibility.women_tie_key(campaign, table)
+    if tie_key is not None:
+        table.sort(key=lambda r: (-r["verified_total"], tie_key(r), r["unit"].name))
     previous, rank = None, 0
     for position, row in enumerate(table, start=1):
-        if row["verified_total"] != previous:
-            rank, previous = position, row["verified_total"]
+        key = (row["verified_total"], tie_key(row) if tie_key is not None else 0)
+        if key != previous:
+            rank, previous = position, key
         row["rank"] = rank
     return table
 

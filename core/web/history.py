@@ -64,8 +64,9 @@ def bloc_chart(data: dict[str, Any]) -> dict[str, Any]:
     latest = next((y for y in reversed(data["years"]) if y["ranking"]), None)
     order = [r["unit"] for r in latest["ranking"]] if latest else []
     order += sorted((u for u in totals if u not in order), key=lambda u: names[u])
-    rows = [{"unit": u, "name": names[u], "totals": [totals[u].get(y) for y in years]}
-            for u in order]
+    now = data.get("now", {})
+    rows = [{"unit": u, "name": names[u], "totals": [totals[u].get(y) for y in years],
+             "now": now.get(u)} for u in order]
     return {"years": years, "rows": rows,
             "series": [{"label": r["name"], "data": r["totals"]} for r in rows[:TOP_UNITS]]}
 
@@ -77,12 +78,32 @@ def bloc(bloc: str):
                            top=TOP_UNITS, campaign_status=CAMPAIGN_STATUS)
 
 
+def unit_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """The unit's totals by year (series 0), the maximum (series 1), then one series per
+    unit whose history it carries (its lineage: e.g. Sở TT&TT's 2021 under Sở KH&CN)."""
+    years = sorted({y["year"] for y in data["years"]})
+
+    def by_year(rows: list[dict[str, Any]], key: str) -> list[Any]:
+        found = {y["year"]: y[key] for y in rows}
+        return [found.get(year) for year in years]
+
+    own = [y for y in data["years"] if y.get("as_unit", data["unit"]) == data["unit"]]
+    maxima: dict[int, float] = {}
+    for y in data["years"]:
+        maxima[y["year"]] = max(maxima.get(y["year"], 0), y["max_total"])
+    series = [{"label": str(_l("Tổng điểm thẩm định")), "data": by_year(own, "verified_total")},
+              {"label": str(_l("Điểm tối đa")), "data": [maxima[year] for year in years]}]
+    for before in data.get("predecessors", []):
+        rows = [y for y in data["years"] if y.get("as_unit") == before["unit"]]
+        if rows:
+            series.append({"label": str(_l("%(name)s (trước khi sáp nhập, chia tách)",
+                                           name=rows[-1]["as_name"])),
+                           "data": by_year(rows, "verified_total")})
+    return {"years": years, "series": series}
+
+
 @bp.get("/units/<unit>")
 def unit(unit: str):
     data = history_service.unit_history(unit, actor=current_user)
-    chart = {"years": [y["year"] for y in data["years"]],
-             "series": [{"label": str(_l("Tổng điểm thẩm định")),
-                         "data": [y["verified_total"] for y in data["years"]]},
-                        {"label": str(_l("Điểm tối đa")),
-                         "data": [y["max_total"] for y in data["years"]]}]}
-    return render_template("history/unit.html", data=data, chart=chart, elected=ELECTED)
+    return render_template("history/unit.html", data=data, chart=unit_chart(data),
+                           elected=ELECTED)

@@ -14,10 +14,26 @@ verified score then a run-off, which elects by most votes."""
 
 from __future__ import annotations
 
-from core.plugin_api import hookimpl
+from core.plugin_api import AwardRules, hookimpl
 from core.voting import CouncilVote, PollDefinition
 
-__version__ = "2025.2"
+__version__ = "2026.1"
+
+# The 2026 rules about units, from the first year opened under Nghị định 152/2025/NĐ-CP (in
+# force 01/07/2025) and the Luật Thi đua, khen thưởng 2022: defaults for every bloc, which a
+# bloc plugin overrides by answering ``thidua_award_rules`` itself. What was verified of the
+# articles: docs/units.md.
+RULES_FROM_YEAR = 2026
+AWARD_RULES_BASIS = (
+    "Tập thể đang bị xem xét kỷ luật, đang bị thanh tra, kiểm tra hoặc có khiếu nại, tố cáo "
+    "chưa được giải quyết thì chưa được đề nghị khen thưởng; khi các tập thể có thành tích "
+    "như nhau, ưu tiên tập thể có tỷ lệ nữ từ 70% trở lên (Luật Thi đua, khen thưởng 2022; "
+    "Nghị định 152/2025/NĐ-CP — điều khoản cụ thể: xem docs/units.md).")
+
+
+def default_award_rules() -> AwardRules:
+    return AwardRules(barring_flags=("discipline", "inspection", "complaint"),
+                      women_tiebreak=True, women_threshold=70, basis=AWARD_RULES_BASIS)
 
 
 def default_vote() -> CouncilVote:
@@ -43,3 +59,8 @@ def default_vote() -> CouncilVote:
 @hookimpl(trylast=True)
 def thidua_voting_procedure(bloc: str, year: int) -> CouncilVote:
     return default_vote()
+
+
+@hookimpl(trylast=True)
+def thidua_award_rules(bloc: str, year: int) -> AwardRules | None:
+    return default_award_rules() if year >= RULES_FROM_YEAR else None

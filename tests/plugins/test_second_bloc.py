@@ -15,10 +15,11 @@ from core.services import accounts
 from core.unit_of_work import unit_of_work
 from tests.support import api_token, bearer
 from tests.support.databases import DATABASES
+from tests.support.shares import close_json
 
 BASE = "/api/v1/campaigns/khoi-vhxh/2021"
 UNITS = ["so-a", "so-b", "so-c", "so-d", "so-e"]
-PASSWORD = "MatKhau@2021"
+PASSWORD = "Song-Hau-mua-xuan-2021"
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_shipped_plugins_are_listed(world):
                                              headers=headers(client, "admin")).get_json()}
     assert rows["khoi_vhxh"]["status"] == "loaded"
     assert rows["khoi_vhxh"]["blocs"][0]["years"] == [2021, 2026]
-    assert rows["toan_tinh"]["hooks"] == ["thidua_voting_procedure"]
+    assert rows["toan_tinh"]["hooks"] == ["thidua_award_rules", "thidua_voting_procedure"]
     result = world.test_cli_runner().invoke(args=["bloc", "check", "khoi-vhxh", "2021"])
     assert result.exit_code == 0 and "tổng 1000 điểm" in result.output
 
@@ -111,7 +112,7 @@ def test_second_bloc_year_end_to_end(world):
     self_vote = client.post(f"{BASE}/polls/co-thi-dua/ballots", headers=headers(client, "so-e.head"),
                             json={"choices": ["so-e"]})
     assert self_vote.status_code in (409, 422)
-    assert client.post(f"{BASE}/polls/co-thi-dua/close", headers=leader).status_code == 200
+    assert close_json(client, f"{BASE}/polls", "co-thi-dua", leader).status_code == 200
     result = client.get(f"{BASE}/polls/co-thi-dua/result", headers=leader).get_json()
     points = {c["candidate"]: c["votes"] for c in result["counts"]}
     assert points == {"so-d": 2 + 2 + 2 + 0 + 2, "so-e": 1 + 0 + 1 + 2 + 0, "so-c": 0 + 1 + 0 + 1 + 1}

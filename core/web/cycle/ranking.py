@@ -16,5 +16,5 @@ def ranking_page(bloc: str, year: int):
     permissions.require(permissions.can_read_work(current_user, campaign))
     settled = settled_steps(campaign)
     return render_template("cycle/ranking.html", campaign=campaign,
-                           table=scoring.ranking(campaign), tie_rule=scoring.TIE_RULE,
+                           table=scoring.ranking(campaign), tie_rule=scoring.tie_rule(campaign),
                            locked=settled.get("verification"))
