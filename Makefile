@@ -63,11 +63,13 @@ $(TEST_STAMP): $(DEPS_STAMP)
 deps: $(DEPS_STAMP)
 test-deps: $(TEST_STAMP)
 
-# Chromium for the browser tests, pdftotext for the PDF tests (Debian packages).
+# Chromium for the browser tests, pdftotext for the PDF tests, SoftHSM2 for the PKCS#11
+# signing test (Debian packages).
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation fonts-dejavu-core"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing with apt-get:$$missing"; \
 	  $(APT) update; \

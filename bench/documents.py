@@ -14,11 +14,15 @@ UNITS = 40
 
 def build() -> None:
     """40 units with 25 scored criteria each (Khối 8's 22 items + 3 bonus/deduction lines)."""
-    from bulk import build as build_units
+    import sys
+
+    from _common import ROOT
     from sqlalchemy import select
 
+    sys.path.insert(0, str(ROOT))  # the bulk builder is a test helper (tests/support/bulk.py)
     from core.extensions import db
     from core.models import CriterionRow, Score, ScoreSheet
+    from tests.support.bulk import build as build_units
 
     build_units(UNITS)
     extra = list(db.session.scalars(select(CriterionRow).where(
@@ -61,7 +65,11 @@ def main() -> None:
         def table():
             return documents.render(campaign, kind, None, draft=False)
 
-        pages = table().count(b"/Type /Page\n") or table().count(b"/Type /Page")
+        import io
+
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(table())).pages)
         reference = median(lambda: pdf.render(reference_html))
         score_table = median(table)
         print(f"\nScore table PDF, {UNITS} units × 25 scored criteria (median of 7)")
@@ -72,5 +80,63 @@ def main() -> None:
         db.drop_all()
 
 
+# -- issuing the score table: render + PDF/A + sign (issue 11) ------------------------------
+
+def issue_score_table() -> None:
+    """Issuing the score table (40 units × 25 criteria): render, PDF/A-2b, PAdES signature
+    with a visible appearance (a key in a PKCS#12 file of a test CA made here), against the
+    one-page reference render in the same run (target: issuing ≤ 2 s median)."""
+    import tempfile
+    from pathlib import Path
+
+    from flask import render_template
+    from support import pki
+
+    from core.extensions import db
+    from core.services import campaigns, documents, pdf, signing
+
+    folder = Path(tempfile.mkdtemp(prefix="thidua-bench-sign-"))
+    ca = pki.make_ca()
+    (folder / "signer.p12").write_bytes(pki.issue(ca).pkcs12("bench"))
+    config = signing.SigningConfig(pkcs12=folder / "signer.p12", password="bench",
+                                   trust_roots=(ca.write_pem(folder / "ca.pem"),))
+    app = make_bench_app()
+    with app.app_context(), app.test_request_context():
+        db.drop_all()
+        db.create_all()
+        build()
+        campaign = campaigns.get_campaign("khoi-8", 2021)
+        kind = documents.KINDS["bang-tong-hop-diem"]
+        reference_html = render_template(
+            "pdf/_base.html", **documents._common(campaign, kind, None, False))
+        appearance = signing.Appearance(name=documents._common(
+            campaign, kind, None, False)["signature"]["name"],
+            signature_image=pki.signature_png(), seal_image=pki.seal_png())
+        rendered = documents.render(campaign, kind, None, draft=False)
+
+        def issue() -> bytes:
+            data = documents.render(campaign, kind, None, draft=False)
+            return signing.sign(data, appearance=appearance, config=config)
+
+        signed = issue()
+        assert signing.validate(signed, config=config).ok
+        reference = median(lambda: pdf.render(reference_html))
+        render_only = median(lambda: documents.render(campaign, kind, None, draft=False))
+        sign_only = median(lambda: signing.sign(rendered, appearance=appearance,
+                                                config=config))
+        issuing = median(issue)
+        print(f"\nIssuing the score table, {UNITS} units × 25 scored criteria (median of 7)")
+        print(f"  one-page reference (PDF/A)    {reference * 1000:8.0f} ms   1.0×")
+        print(f"  render + PDF/A                {render_only * 1000:8.0f} ms   "
+              f"{render_only / reference:.1f}×")
+        print(f"  sign (PAdES, visible)         {sign_only * 1000:8.0f} ms   "
+              f"{sign_only / reference:.1f}×")
+        print(f"  issue: render + PDF/A + sign  {issuing * 1000:8.0f} ms   "
+              f"{issuing / reference:.1f}×")
+        print(f"  target ≤ 2000 ms: {'met' if issuing <= 2.0 else 'NOT met'}")
+        db.drop_all()
+
+
 if __name__ == "__main__":
     main()
+    issue_score_table()

@@ -31,6 +31,8 @@ class Action(StrEnum):
     RECORD_MEETING = "record_meeting"
     SEE_UNPUBLISHED_RESULTS = "see_unpublished_results"
     MANAGE_CAMPAIGNS = "manage_campaigns"
+    ISSUE_DOCUMENT = "issue_document"            # issue or replace a bloc's document
+    ISSUE_UNIT_DOCUMENT = "issue_unit_document"  # issue or replace a unit's own document
 
 
 class Grantee(Enum):
@@ -73,6 +75,10 @@ TABLE: dict[Action, tuple[Grantee, ...]] = {
     Action.RECORD_MEETING: (G.HOST,),
     Action.SEE_UNPUBLISHED_RESULTS: (G.LEADER, G.DEPUTY, G.BOARD, G.ADMIN),
     Action.MANAGE_CAMPAIGNS: (G.BOARD, G.ADMIN),
+    # A bloc's document is issued by the host of the step it belongs to (the service names
+    # the step); a unit's own document by that unit (the service asks for its head).
+    Action.ISSUE_DOCUMENT: (G.HOST,),
+    Action.ISSUE_UNIT_DOCUMENT: (G.OWN_UNIT,),
 }
 
 # The step an action belongs to, where it is always the same one; CLOSE_STEP is told.
@@ -108,6 +114,9 @@ MESSAGES: dict[Action, str] = {
     Action.SEE_UNPUBLISHED_RESULTS: N_("Kết quả chưa được công bố."),
     Action.MANAGE_CAMPAIGNS: N_("Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng tỉnh được "
                                 "mở hoặc lưu trữ năm thi đua."),
+    Action.ISSUE_DOCUMENT: N_("Chỉ %(host)s được ban hành văn bản của giai đoạn “%(step)s”."),
+    Action.ISSUE_UNIT_DOCUMENT: N_("Chỉ thủ trưởng của đơn vị được ban hành văn bản của đơn "
+                                   "vị."),
 }
 
 

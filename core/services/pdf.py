@@ -5,6 +5,10 @@ report success, and a font file outside the resource policy's directories is sil
 by Helvetica. So the policy admits exactly ``static/fonts`` (no network at all), the CSS names
 only the shipped font, the text is normalised to NFC (decomposed marks render detached), and
 :func:`render` fails loudly if the result does not embed the shipped font.
+
+Every PDF comes out as PDF/A-2b (archival): :mod:`core.services.pdfa` post-processes what
+xhtml2pdf writes (takes out reportlab's idle Helvetica, adds the XMP metadata and the sRGB
+output intent) and checks the result.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from core.config import PROJECT_ROOT
+from core.services.pdfa import PdfAError, PdfMetadata, convert
+
+__all__ = ["PdfAError", "PdfMetadata", "PdfRenderError", "font_face_css", "render"]
 
 FONTS_DIR = PROJECT_ROOT / "static" / "fonts"
 FONT_FAMILY = "VNSerif"
@@ -42,8 +49,13 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
-def render(html: str) -> bytes:
-    """Render a complete HTML document to PDF bytes."""
+def render(html: str, *, metadata: PdfMetadata | None = None) -> bytes:
+    """Render a complete HTML document to PDF/A-2b bytes.
+
+    ``metadata``: the title (default: the HTML ``<title>``), the number once issued, … that
+    the XMP metadata and the document information dictionary carry. Raises
+    :class:`PdfRenderError` when xhtml2pdf fails or the shipped font is missing, and
+    :class:`PdfAError` when the result cannot be PDF/A-2b."""
     html = unicodedata.normalize("NFC", html)
     out = io.BytesIO()
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=Path(FONTS_DIR))
@@ -53,4 +65,4 @@ def render(html: str) -> bytes:
         raise PdfRenderError(f"xhtml2pdf reported {status.err} error(s)")
     if EMBEDDED_NAME not in data:
         raise PdfRenderError("the PDF does not embed the shipped Vietnamese font")
-    return data
+    return convert(data, metadata)

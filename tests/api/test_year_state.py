@@ -57,7 +57,11 @@ def test_registration_summary_stays_a_draft_while_late_registrations_are_accepte
     closed = leader.post("/steps/registration/close")
     assert closed.status_code == 200, closed.get_json()
     assert leader.post("/steps/registration/close").status_code == 409
-    assert _summary(client, leader)["final"] is True
+    # Closing settles the step; the summary stays a draft until the host issues it.
+    assert _summary(client, leader)["settled"] is True
+    assert _summary(client, leader)["final"] is False
+    assert leader.get("/documents/tong-hop-dang-ky.pdf").headers["X-Document-Status"] == "draft"
+    assert leader.post("/documents/tong-hop-dang-ky/issue").status_code == 201
     assert leader.get("/documents/tong-hop-dang-ky.pdf").headers["X-Document-Status"] == "final"
     last = Api(client, OFFICERS[units[7]])
     refused = last.put(f"/registrations/{units[7]}",
@@ -112,7 +116,7 @@ def test_published_vote_settles_the_whole_year(app, client, demo):
               if s["deliverable"]}
     assert set(states.values()) == {"final"}
     listing = leader.get("/documents").get_json()
-    assert all(d["final"] for d in listing), [d["name"] for d in listing if not d["final"]]
+    assert all(d["settled"] for d in listing), [d["name"] for d in listing if not d["settled"]]
 
 
 def deputy_verifies() -> list:

@@ -154,7 +154,7 @@ def test_the_language_switch_goes_back_without_lang(demo):
 VALUES = {"bloc": "khoi-8", "year": "2021", "unit": "so-vhttdl", "kind": "mid_year",
           "poll": "co-thi-dua", "code": "so-vhttdl", "username": "vhttdl.canbo",
           "name": "bao-cao-so-ket", "attachment_id": "1", "token": "not-a-token",
-          "action": "open", "filename": "css/app.css"}
+          "action": "open", "filename": "css/app.css", "version": "1"}
 
 
 def _paths(app) -> list[str]:
