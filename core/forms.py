@@ -62,12 +62,28 @@ class Username:
 
 
 class StrongPassword:
-    """At least 10 characters, not all of one class."""
+    """core.validators.password_problem, with the form's user name (or the signed-in
+    user's, or the account being reset) as context."""
 
     def __call__(self, form: Any, field: Any) -> None:
-        problem = password_problem(field.data)
+        problem = password_problem(field.data, context=_password_context(form))
         if problem:
             raise ValidationError(problem)
+
+
+def _password_context(form: Any) -> tuple[str, ...]:
+    words: list[str] = []
+    for name in ("username", "full_name"):
+        value = getattr(getattr(form, name, None), "data", None)
+        if isinstance(value, str):
+            words.append(value)
+    words += list(getattr(form, "password_context", ()) or ())
+    if not words:
+        from flask_login import current_user
+
+        if getattr(current_user, "is_authenticated", False):
+            words += [current_user.username, current_user.full_name]
+    return tuple(words)
 
 
 def MaxLength(limit: int) -> Length:  # noqa: N802 - reads like the validator it builds

@@ -45,13 +45,34 @@ def username_problem(value: str | None) -> str | None:
     return None
 
 
-def password_problem(value: str | None) -> str | None:
-    """At least 10 characters, not all of one class."""
+# Words of this field an attacker tries first (besides the person's own names).
+PASSWORD_CONTEXT_WORDS = ("thidua", "thi dua", "thi đua", "khenthuong", "khen thuong",
+                          "khen thưởng", "khoi", "khối", "matkhau", "mat khau", "mật khẩu")
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+
+
+def password_problem(value: str | None, *, context: tuple[str, ...] | list[str] = ()) -> str | None:
+    """NIST SP 800-63B: long enough (10–128), not a common or easily guessed password, not
+    built from the user's own name; no composition rules. The guessability check is zxcvbn
+    (its lists of common passwords, names, words, dates, keyboard patterns), with the user's
+    name and the field's words added: a password must score at least 3 ("safely
+    unguessable", about 10^8 guesses)."""
     value = value or ""
-    if len(value) < 10:
-        return "Mật khẩu phải có ít nhất 10 ký tự."
-    if value.isdigit() or value.isalpha():
-        return "Mật khẩu phải có cả chữ và số hoặc ký tự khác."
+    if len(value) < PASSWORD_MIN:
+        return f"Mật khẩu phải có ít nhất {PASSWORD_MIN} ký tự."
+    if len(value) > PASSWORD_MAX:
+        return f"Mật khẩu dài tối đa {PASSWORD_MAX} ký tự."
+    lowered = value.casefold()
+    for word in context:
+        word = (word or "").casefold().strip()
+        if len(word) >= 3 and word in lowered:
+            return "Mật khẩu không được chứa tên đăng nhập hoặc tên của bạn."
+    from zxcvbn import zxcvbn
+
+    inputs = [w for w in (*context, *PASSWORD_CONTEXT_WORDS) if w]
+    if zxcvbn(value[:100], user_inputs=inputs)["score"] < 3:
+        return ("Mật khẩu quá dễ đoán (mật khẩu phổ biến, tên, năm, chuỗi bàn phím…). Hãy dùng "
+                "một cụm vài từ dễ nhớ với bạn, ví dụ: \"Mua-xuan tren Song Hau 7\".")
     return None
 
 

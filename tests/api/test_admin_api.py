@@ -28,8 +28,8 @@ def test_edit_deactivate_and_reset(client, demo):
     weak = client.post("/api/v1/users/yte.canbo/password", headers=admin, json={"password": "123"})
     assert weak.status_code == 422
     assert client.post("/api/v1/users/yte.canbo/password", headers=admin,
-                       json={"password": "MoiHon@2025x"}).status_code == 200
-    assert api_token(client, "yte.canbo", "MoiHon@2025x")
+                       json={"password": "Cau-Co-Chien-2025x"}).status_code == 200
+    assert api_token(client, "yte.canbo", "Cau-Co-Chien-2025x")
     assert client.patch("/api/v1/users/admin", headers=admin,
                         json={"active": False}).status_code == 422
     officer = bearer(api_token(client, "tttt.canbo"))

@@ -256,7 +256,7 @@ def test_an_admin_reset_through_the_api_ends_the_users_sessions_and_tokens(peopl
     token = api_token(client, "tttt.canbo", PASSWORD)
     admin = api_token(client, "admin", PASSWORD)
     response = client.post("/api/v1/users/tttt.canbo/password", headers=bearer(admin),
-                           json={"password": "MatKhauMoi@2024"})
+                           json={"password": "Song-Hau-mua-thu-2024"})
     assert response.status_code == 200
     assert client.get("/api/v1/me", headers=bearer(token)).get_json() == UNAUTHORIZED
     assert _gets_the_sign_in_page(browser)

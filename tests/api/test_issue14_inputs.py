@@ -37,7 +37,8 @@ NOT_OBJECTS = {
 def _json_endpoints(app) -> list[tuple[str, str]]:
     values = {"bloc": "khoi-8", "year": "2021", "unit": "so-vhttdl", "kind": "mid_year",
               "poll": "co-thi-dua", "code": "so-vhttdl", "username": "vhttdl.canbo",
-              "name": "bao-cao-so-ket", "attachment_id": "1", "token": "x", "action": "open", "deliverable": "registration"}
+              "name": "bao-cao-so-ket", "attachment_id": "1", "token": "x", "action": "open", "deliverable": "registration",
+              "flag_id": "1", "version": "1"}
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
@@ -108,7 +109,7 @@ def outsider(demo):
     """An officer of a unit that is not a member of Khối 8."""
     with unit_of_work():
         accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
-        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD,
+        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD, demo_password=True,
                              unit_code="so-ngoai", role="officer", actor=None)
     return demo
 
@@ -154,7 +155,7 @@ def test_outsiders_read_the_totals_once_verification_is_settled(client, played_y
     """The played year: the leader has locked the verification."""
     with unit_of_work():
         accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
-        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD,
+        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD, demo_password=True,
                              unit_code="so-ngoai", role="officer", actor=None)
     outside = _khoi8_2021(client, "ngoai.canbo")
     inside = _khoi8_2021(client, "vhttdl.canbo")

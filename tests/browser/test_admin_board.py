@@ -133,9 +133,9 @@ def province_workbook() -> bytes:
         units.append(row)
     users = book.create_sheet("Người dùng")
     for row in (["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"],
-                ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"],
+                ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "Song-Hau-mua-xuan-2024"],
                 ["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", ""],
-                ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "thủ trưởng", "MatKhau@2024"],
+                ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "thủ trưởng", "Song-Hau-mua-xuan-2024"],
                 ["ct.thutruong", "Phạm Minh Đức", "so-ct", "thủ trưởng", ""]):
         users.append(row)
     out = io.BytesIO()

@@ -17,7 +17,7 @@ def queries_for(app, blocs: int) -> tuple[int, int]:
     build_blocs(app, blocs)
     try:
         client = app.test_client()
-        headers = bearer(api_token(client, "board", "MatKhau@2021"))
+        headers = bearer(api_token(client, "board", "Song-Hau-mua-xuan-2021"))
         client.get("/api/v1/board/2021", headers=headers)
         db.session.remove()
         with counting() as statements:
@@ -30,7 +30,7 @@ def queries_for(app, blocs: int) -> tuple[int, int]:
         api = len(statements)
 
         pages = app.test_client()
-        assert login(pages, "board", "MatKhau@2021").status_code == 302
+        assert login(pages, "board", "Song-Hau-mua-xuan-2021").status_code == 302
         pages.get("/board/2021")
         db.session.remove()
         with counting() as statements:

@@ -30,6 +30,6 @@ def test_forged_or_revoked_feed_token(app, client, demo):
     path = url.replace("http://localhost", "")
     assert client.get(path.replace(".ics", "x.ics")).status_code == 404
     client.post("/login", data={"username": "vhttdl.canbo", "password": "ThiDua@2021"})
-    client.post("/account/password", data={"current": "ThiDua@2021", "new": "MoiMoi@2022x",
-                                           "confirm": "MoiMoi@2022x"})
+    client.post("/account/password", data={"current": "ThiDua@2021", "new": "Cau-Co-Chien-2022x",
+                                           "confirm": "Cau-Co-Chien-2022x"})
     assert client.get(path).status_code == 404

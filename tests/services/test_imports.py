@@ -48,11 +48,11 @@ def test_dry_run_then_apply_workbook(client, admin):
     ([["code", "name"], ["so-a", "Sở A"]], [["username", "full_name"]], "Thiếu cột"),
     (UNITS + [["so-xd", "Sở Xây dựng (lặp)", "XD"]], [USERS[0]], "trùng với dòng 2"),
     ([UNITS[0], ["so-tttt", "Trùng đơn vị có sẵn", "X"]], [USERS[0]], "đã có trong hệ thống"),
-    ([UNITS[0]], [USERS[0], ["a.b", "Người A", "so-khong-co", "cán bộ", "MatKhau@2024"]],
+    ([UNITS[0]], [USERS[0], ["a.b", "Người A", "so-khong-co", "cán bộ", "Song-Hau-mua-xuan-2024"]],
      "Không có đơn vị mã"),
     ([UNITS[0], ["=HYPERLINK(\"x\")", "Sở", "S"]], [USERS[0]], "công thức"),
     ([UNITS[0], ["so-ok", "Sở OK", "OK"]], [USERS[0], ["c.d", "Người C", "so-ok", "trưởng phòng",
-                                                        "MatKhau@2024"]], "Vai trò"),
+                                                        "Song-Hau-mua-xuan-2024"]], "Vai trò"),
 ])
 def test_row_problems_reported_nothing_imported(client, admin, units, users, expected):
     data = workbook(units, users)

@@ -21,8 +21,8 @@ def queries_for(app, units: int) -> dict[str, int]:
         db.create_all()
         build(units)
         client = app.test_client()
-        headers = bearer(api_token(client, "leader", "MatKhau@2021"))
-        login(client, "leader", "MatKhau@2021")
+        headers = bearer(api_token(client, "leader", "Song-Hau-mua-xuan-2021"))
+        login(client, "leader", "Song-Hau-mua-xuan-2021")
         counts = {}
         for path in PAGES:
             headers_for = headers if path.startswith("/api/") else {}

@@ -39,7 +39,7 @@ def two_services_second_fails() -> str:
     does not exist (refused)."""
     admin = _admin()
     accounts.create_unit("so-moi", "Sở Mới", "Sở M", actor=admin)
-    accounts.create_user("moi.canbo", "Cán bộ Sở Mới", "MatKhau@2024", unit_code="so-khong-co",
+    accounts.create_user("moi.canbo", "Cán bộ Sở Mới", "Song-Hau-mua-xuan-2024", unit_code="so-khong-co",
                          role="officer", actor=admin)
     return "ok"
 
@@ -60,7 +60,7 @@ def test_a_request_that_succeeds_is_committed_before_it_answers(app, client, dem
     def two_services() -> tuple[str, int]:
         admin = _admin()
         accounts.create_unit("so-moi", "Sở Mới", "Sở M", actor=admin)
-        accounts.create_user("moi.canbo", "Cán bộ Sở Mới", "MatKhau@2024", unit_code="so-moi",
+        accounts.create_user("moi.canbo", "Cán bộ Sở Mới", "Song-Hau-mua-xuan-2024", unit_code="so-moi",
                              role="officer", actor=admin)
         return "ok", 201
 
@@ -99,8 +99,8 @@ def test_the_import_fails_on_its_last_user_and_writes_nothing(app, client, demo,
     book.active.append(["so-xd", "Sở Xây dựng", "Sở XD"])
     people = book.create_sheet("Người dùng")
     people.append(["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"])
-    people.append(["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"])
-    people.append(["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", "MatKhau@2024"])
+    people.append(["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "Song-Hau-mua-xuan-2024"])
+    people.append(["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", "Song-Hau-mua-xuan-2024"])
     data = io.BytesIO()
     book.save(data)
     headers = bearer(api_token(client, "admin"))
@@ -149,11 +149,11 @@ def test_a_command_whose_last_service_fails_writes_nothing(app, runner, monkeypa
 
 def test_users_create_command_commits(app, runner):
     result = runner.invoke(args=["users", "create", "quantri", "--admin", "--full-name",
-                                 "Quản trị"], input="MatKhau@2024\nMatKhau@2024\n")
+                                 "Quản trị"], input="Song-Hau-mua-xuan-2024\nSong-Hau-mua-xuan-2024\n")
     assert result.exit_code == 0, result.output
     assert committed()["users"] == 1
     refused = runner.invoke(args=["users", "create", "xd.canbo", "--unit", "so-khong-co",
-                                  "--role", "officer"], input="MatKhau@2024\nMatKhau@2024\n")
+                                  "--role", "officer"], input="Song-Hau-mua-xuan-2024\nSong-Hau-mua-xuan-2024\n")
     assert refused.exit_code != 0
     assert "Không có đơn vị mã 'so-khong-co'" in refused.output
     assert committed() == {"units": 0, "users": 1, "audit_events": 1}

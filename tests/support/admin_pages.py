@@ -52,8 +52,8 @@ UNITS = [["Mã đơn vị", "Tên đơn vị", "Tên viết tắt"],
          ["so-xd", "Sở Xây dựng", "Sở XD"],
          ["so-gtvt", "Sở Giao thông vận tải", "Sở GTVT"]]
 USERS = [["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"],
-         ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "MatKhau@2024"],
+         ["xd.canbo", "Nguyễn Thị Hoa", "so-xd", "cán bộ", "Song-Hau-mua-xuan-2024"],
          ["xd.thutruong", "Trần Văn Bình", "so-xd", "thủ trưởng", ""],
-         ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "MatKhau@2024"]]
+         ["gtvt.thutruong", "Lê Quốc Cường", "so-gtvt", "head", "Song-Hau-mua-xuan-2024"]]
 
 

@@ -22,13 +22,13 @@ from core.services import accounts, campaigns, clock
 
 
 def build(units: int) -> None:
-    admin = accounts.create_user("admin", "Quản trị", "MatKhau@2021", admin=True, actor=None)
+    admin = accounts.create_user("admin", "Quản trị", "Song-Hau-mua-xuan-2021", admin=True, actor=None)
     now = clock.now()
     codes = [f"so-{i:02d}" for i in range(units)]
     db.session.add_all([Unit(code=c, name=f"Sở số {i:02d}", short_name=f"S{i:02d}",
                              created_at=now) for i, c in enumerate(codes)])
     db.session.add(User(username="leader", full_name="Khối trưởng", created_at=now,
-                        password_hash=accounts.hash_password("MatKhau@2021")))
+                        password_hash=accounts.hash_password("Song-Hau-mua-xuan-2021")))
     db.session.commit()
     leader = db.session.scalar(select(User).where(User.username == "leader"))
     leader.unit = db.session.scalar(select(Unit).where(Unit.code == codes[0]))

@@ -32,11 +32,11 @@ class ManyBlocs:
 
 
 def build_blocs(app, blocs: int) -> ManyBlocs:
-    """On an empty schema: an admin, a board user ("board", MatKhau@2021) and ``blocs``
+    """On an empty schema: an admin, a board user ("board", Song-Hau-mua-xuan-2021) and ``blocs``
     blocs of 12 units, each with its 2021 campaign and 6 registrations (one of them late).
     The plugin is registered as ``many-<blocs>``: unregister it when done."""
-    admin = accounts.create_user("admin", "Quản trị", "MatKhau@2021", admin=True, actor=None)
-    accounts.create_user("board", "Ban TĐKT", "MatKhau@2021", board=True, actor=None)
+    admin = accounts.create_user("admin", "Quản trị", "Song-Hau-mua-xuan-2021", admin=True, actor=None)
+    accounts.create_user("board", "Ban TĐKT", "Song-Hau-mua-xuan-2021", board=True, actor=None)
     plugin = ManyBlocs(blocs)
     app.extensions["thidua"].register(plugin, f"many-{blocs}")
     now = clock.now()

@@ -73,16 +73,16 @@ def seed_people() -> None:
     """Every unit of both blocs, an admin, a board user, an officer and a head of Sở TT&TT.
 
     Fast on purpose (four password hashes): campaigns are opened by the tests themselves."""
-    accounts.create_user("admin", "Quản trị hệ thống", PASSWORD, admin=True, actor=None)
-    accounts.create_user("bantdkt", "Cán bộ Ban Thi đua – Khen thưởng tỉnh", PASSWORD,
+    accounts.create_user("admin", "Quản trị hệ thống", PASSWORD, demo_password=True, admin=True, actor=None)
+    accounts.create_user("bantdkt", "Cán bộ Ban Thi đua – Khen thưởng tỉnh", PASSWORD, demo_password=True,
                          board=True, actor=None)
     for code, name, short, _role, _illustrative in DEMO_UNITS:
         accounts.create_unit(code, name, short, actor=None)
     for code, name, short, _role in THU_UNITS:
         accounts.create_unit(code, name, short, actor=None)
-    accounts.create_user("tttt.canbo", "Cán bộ thi đua Sở TT&TT", PASSWORD,
+    accounts.create_user("tttt.canbo", "Cán bộ thi đua Sở TT&TT", PASSWORD, demo_password=True,
                          unit_code="so-tttt", role="officer", actor=None)
-    accounts.create_user("tttt.thutruong", "Thủ trưởng Sở TT&TT", PASSWORD,
+    accounts.create_user("tttt.thutruong", "Thủ trưởng Sở TT&TT", PASSWORD, demo_password=True,
                          unit_code="so-tttt", role="head", actor=None)
 
 

@@ -16,9 +16,9 @@ POSTS = [
     ("/admin/units/so-tttt/edit", {"name": "Tên khác", "short_name": "X"}),
     ("/admin/units/so-tttt/deactivate", {}),
     ("/admin/users/new", {"username": "nguoi.moi", "full_name": "Người Mới",
-                          "password": "MatKhau@2024"}),
-    ("/admin/users/tttt.canbo/password", {"password": "MatKhauMoi@2024",
-                                          "confirm": "MatKhauMoi@2024"}),
+                          "password": "Song-Hau-mua-xuan-2024"}),
+    ("/admin/users/tttt.canbo/password", {"password": "Song-Hau-mua-thu-2024",
+                                          "confirm": "Song-Hau-mua-thu-2024"}),
     ("/admin/users/tttt.canbo/deactivate", {}),
     ("/admin/campaigns/khoi-8/2021/archive", {}),
 ]

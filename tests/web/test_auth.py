@@ -222,7 +222,7 @@ def test_an_admin_reset_ends_every_session_and_remember_me_cookie(app, client, d
     kept = _remember_cookie_only(app, old)
     login(client, "admin")
     response = client.post("/admin/users/tttt.canbo/password", data={
-        "password": "MatKhauMoi@2024", "confirm": "MatKhauMoi@2024"})
+        "password": "Song-Hau-mua-thu-2024", "confirm": "Song-Hau-mua-thu-2024"})
     assert response.status_code == 303
     assert _gets_the_sign_in_page(old)
     assert _gets_the_sign_in_page(kept)
@@ -234,7 +234,7 @@ def test_an_admin_resetting_their_own_password_stays_signed_in(app, client, demo
     old = _old_browser(app, "admin")
     login(client, "admin")
     response = client.post("/admin/users/admin/password", data={
-        "password": "MatKhauMoi@2024", "confirm": "MatKhauMoi@2024"})
+        "password": "Song-Hau-mua-thu-2024", "confirm": "Song-Hau-mua-thu-2024"})
     assert response.status_code == 303
     assert client.get("/admin/users").status_code == 200
     assert _gets_the_sign_in_page(old)

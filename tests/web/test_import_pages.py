@@ -85,7 +85,7 @@ def test_dry_run_then_apply(admin, demo):
 
 def test_a_bad_row_shows_its_problem_and_nothing_is_imported(admin, demo):
     units = UNITS + [["so-xd", "Sở Xây dựng (lặp)", "XD"], ["so-tttt", "Trùng có sẵn", "X"]]
-    users = USERS + [["a.b", "Người A", "so-khong-co", "cán bộ", "MatKhau@2024"]]
+    users = USERS + [["a.b", "Người A", "so-khong-co", "cán bộ", "Song-Hau-mua-xuan-2024"]]
     before = row_counts()
     preview = upload(admin, workbook(units, users), "loi.xlsx")
     assert preview.status_code == 422
@@ -134,7 +134,7 @@ def test_apply_refused_when_the_data_changed_since_the_preview(admin, demo):
 
 def test_csv_of_users(admin):
     data = "username,full_name,unit,role,password\n" \
-           "tttt.phophong,Võ Thị Thu,so-tttt,officer,MatKhau@2024\n".encode()
+           "tttt.phophong,Võ Thị Thu,so-tttt,officer,Song-Hau-mua-xuan-2024\n".encode()
     preview = upload(admin, data, "nguoi-dung.csv", kind="users")
     assert preview.status_code == 200
     done = admin.post("/admin/import/apply", data={"token": token_of(preview)})

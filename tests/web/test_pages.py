@@ -93,8 +93,8 @@ def test_campaign_explains_the_vote_in_plain_vietnamese(client, demo):
     section = parse(client.get(CAMPAIGN)).find("section", aria_labelledby="voting-h")
     rules = [li.text for li in section.find("ul").find_all("li")]
     assert rules == [
-        "Hội nghị bình xét hợp lệ khi có ít nhất 2/3 tổng số đơn vị thành viên bỏ phiếu "
-        "(6 trên 8 đơn vị).",
+        "Hội nghị bình xét hợp lệ khi có ít nhất 2/3 tổng số đơn vị thành viên có mặt "
+        "(6 trên 8 đơn vị); khi chưa ghi nhận đơn vị có mặt, tính theo số đơn vị đã bỏ phiếu.",
         "Một đơn vị trúng khi được quá 1/2 tổng số đơn vị thành viên đồng ý, tức ít nhất 5 "
         "phiếu.",
         "Đơn vị được bỏ phiếu cho chính mình.",
@@ -103,8 +103,8 @@ def test_campaign_explains_the_vote_in_plain_vietnamese(client, demo):
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị được "
         "nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
         "thì áp dụng lại cách phân định trên.",
-        "Mỗi lá phiếu được niêm phong ngay khi bỏ; khóa mở phiếu do hệ thống giữ và bị hủy "
-        "ngay sau khi kiểm phiếu.",
+        "Mỗi lá phiếu được niêm phong ngay khi bỏ; chỉ mở được khi hai trong ba thành viên "
+        "Ban kiểm phiếu nhập phần khóa của mình lúc kết thúc bỏ phiếu.",
     ]
     polls = [[cell.text for cell in row.find_all("th") + row.find_all("td")]
              for row in section.find("table").find("tbody").find_all("tr")]
@@ -183,8 +183,8 @@ def test_home_for_the_board_lists_every_campaign(client, demo):
 
 def test_home_for_a_user_without_unit_or_board_role(client, demo):
     with unit_of_work():
-        accounts.create_user("khach", "Khách", "Khach-2021-mk", actor=None)
-    login(client, "khach", "Khach-2021-mk")
+        accounts.create_user("khach", "Khách", "Song-Hau-mua-dong-2021", actor=None)
+    login(client, "khach", "Song-Hau-mua-dong-2021")
     page = parse(client.get("/"))
     assert "chưa gắn với đơn vị nào" in page.find("main").text
     assert page.find_all("table", id="campaigns") == []

@@ -134,18 +134,18 @@ def test_user_list_and_search(admin):
 
 def test_create_user_who_can_then_sign_in(admin, demo):
     response = admin.post("/admin/users/new", data={
-        "username": "TTTT.Chuyenvien", "full_name": "Đỗ Thị Mai", "password": "MatKhau@2024",
+        "username": "TTTT.Chuyenvien", "full_name": "Đỗ Thị Mai", "password": "Song-Hau-mua-xuan-2024",
         "unit": "so-tttt", "role": "officer"})
     assert response.status_code == 303
     created = user("tttt.chuyenvien")
     assert created.full_name == "Đỗ Thị Mai" and created.unit.code == "so-tttt"
     assert created.role == "officer" and not created.is_admin and not created.is_board
-    assert login(demo.test_client(), "tttt.chuyenvien", "MatKhau@2024").status_code == 302
+    assert login(demo.test_client(), "tttt.chuyenvien", "Song-Hau-mua-xuan-2024").status_code == 302
 
 
 def test_create_board_user_without_unit(admin):
     response = admin.post("/admin/users/new", data={
-        "username": "btdkt.lan", "full_name": "Phạm Thị Lan", "password": "MatKhau@2024",
+        "username": "btdkt.lan", "full_name": "Phạm Thị Lan", "password": "Song-Hau-mua-xuan-2024",
         "unit": "", "role": "", "board": "y"})
     assert response.status_code == 303
     created = user("btdkt.lan")
@@ -153,20 +153,20 @@ def test_create_board_user_without_unit(admin):
 
 
 @pytest.mark.parametrize(("data", "field", "message", "status"), [
-    ({"username": "tttt.canbo", "full_name": "Trùng", "password": "MatKhau@2024"},
+    ({"username": "tttt.canbo", "full_name": "Trùng", "password": "Song-Hau-mua-xuan-2024"},
      "username", "Tên đăng nhập đã tồn tại.", 409),
-    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "MatKhau@2024",
+    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "Song-Hau-mua-xuan-2024",
       "unit": "so-tttt"}, "role", "Người thuộc đơn vị phải có vai trò", 422),
-    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "MatKhau@2024",
+    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "Song-Hau-mua-xuan-2024",
       "role": "head"}, "unit", "Vai trò chỉ áp dụng cho người thuộc một đơn vị.", 422),
     ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "ngan"},
      "password", "Mật khẩu phải có ít nhất 10 ký tự.", 422),
-    ({"username": "Người Mới", "full_name": "Người Mới", "password": "MatKhau@2024"},
+    ({"username": "Người Mới", "full_name": "Người Mới", "password": "Song-Hau-mua-xuan-2024"},
      "username", "Tên đăng nhập gồm 2–60 ký tự", 422),
-    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "MatKhau@2024",
+    ({"username": "nguoi.moi", "full_name": "Người Mới", "password": "Song-Hau-mua-xuan-2024",
       "unit": "so-khong-co", "role": "officer"}, "unit", "Chọn một đơn vị trong danh sách.",
      422),
-    ({"username": "nguoi.moi", "full_name": "", "password": "MatKhau@2024"},
+    ({"username": "nguoi.moi", "full_name": "", "password": "Song-Hau-mua-xuan-2024"},
      "full_name", "Vui lòng nhập trường này.", 422),
 ])
 def test_create_user_bad_input(admin, data, field, message, status):
@@ -254,9 +254,9 @@ def test_reset_password(admin, demo):
     page = parse(admin.get("/admin/users/tttt.canbo/password"))
     assert "Ít nhất 10 ký tự" in page.by_id("password-hint").text
     response = admin.post("/admin/users/tttt.canbo/password", data={
-        "password": "MatKhauMoi@2024", "confirm": "MatKhauMoi@2024"})
+        "password": "Song-Hau-mua-thu-2024", "confirm": "Song-Hau-mua-thu-2024"})
     assert response.status_code == 303
-    assert login(demo.test_client(), "tttt.canbo", "MatKhauMoi@2024").status_code == 302
+    assert login(demo.test_client(), "tttt.canbo", "Song-Hau-mua-thu-2024").status_code == 302
     assert login(demo.test_client(), "tttt.canbo", DEMO_PASSWORD).status_code != 302
     db.session.expire_all()
     assert all(t.revoked for t in db.session.query(ApiToken).all())
@@ -265,7 +265,7 @@ def test_reset_password(admin, demo):
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"password": "ngan", "confirm": "ngan"}, "password", "Mật khẩu phải có ít nhất 10 ký tự."),
-    ({"password": "MatKhauMoi@2024", "confirm": "MatKhauKhac@2024"}, "confirm",
+    ({"password": "Song-Hau-mua-thu-2024", "confirm": "Song-Tien-mua-ha-2024"}, "confirm",
      "Hai mật khẩu mới không khớp."),
     ({"password": "", "confirm": ""}, "password", "Vui lòng nhập trường này."),
 ])

@@ -160,7 +160,7 @@ def queries_for(app, units: int) -> dict[str, int]:
     db.create_all()
     build(units)
     client = app.test_client()
-    assert login(client, "leader", "MatKhau@2021").status_code == 302
+    assert login(client, "leader", "Song-Hau-mua-xuan-2021").status_code == 302
     counts = {}
     for path in PAGES:
         client.get(path)  # warm caches
