@@ -24,7 +24,12 @@ from sqlalchemy.engine import Engine
 from core.extensions import db, limiter
 from tests import support
 from tests.support.databases import DATABASES
+from tests.support.shares import keep_issued_shares
 from tests.support.year import build_year  # noqa: F401  (registers the "year" template)
+
+# The counting committee keeps the key shares each poll hands out when it opens (the default
+# seal): tests close with two of them (tests/support/shares.py).
+keep_issued_shares()
 
 
 def pytest_configure(config) -> None:

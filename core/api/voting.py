@@ -51,7 +51,8 @@ def open_poll(bloc: str, year: int, poll: str):
     opened = voting.open_poll(campaign, poll, actor=user, seal=_body().get("seal"))
     body = voting.get_view(campaign, poll, actor=user).to_dict(campaign)
     body.update({"seal": opened.seal, "shares": list(opened.issued_shares),
-                 "shares_needed": opened.shares_needed})
+                 "shares_needed": opened.shares_needed,
+                 "share_holders": list(opened.share_holders)})
     return jsonify(body)
 
 

@@ -1,7 +1,9 @@
 """Paper ballots, the fallback when the app cannot be used at the meeting (like OpenSlides'
 analog polls): the host prints the poll's ballots (one per member unit present), the counting
 committee counts them by hand and enters the count, which is reconciled with the attendance,
-counted by the procedure's own ``tally`` and stored like any result.
+counted by the procedure's own ``tally`` and stored like any result. A ranked poll's paper
+ballots are entered one by one instead (``check_ranked_ballots``). A poll is voted in the
+app or on paper, never both (``refuse_mixing``).
 
 Reconciliation: returned ≤ issued ≤ units present; valid + invalid = returned; blank ballots
 are among the valid ones when the poll allows a blank ballot (``min_choices`` 0), among the
@@ -27,6 +29,7 @@ from core.extensions import db
 from core.models import Ballot, Campaign, Membership, Poll, PollOutcome, Unit, User, VoterRoll
 from core.services import audit, campaign_state, clock, meeting, pdf, voting
 from core.services.cycle import raise_if
+from core.voting import BallotRejected
 
 #: What an invalid paper ballot is rebuilt as for the procedure's count (never a unit code).
 _INVALID_MARK = "~khong-hop-le"
@@ -83,6 +86,16 @@ def paper_ballots_pdf(campaign: Campaign, code: str, *, actor: User) -> bytes:
                            spec=spec, candidates=candidates, copies=range(copies),
                            total=copies, choose=_choose_text(spec))
     return pdf.render(html)
+
+
+def candidate_names(campaign: Campaign, spec: Any) -> list[dict[str, str]]:
+    """The poll's candidates as the paper ballot lists them (by name): code, name, short
+    name."""
+    units = {u.code: u for u in _members(campaign)}
+    rows = [{"code": c, "name": units[c].name if c in units else c,
+             "short": (units[c].short_name or c) if c in units else c}
+            for c in spec.candidates]
+    return sorted(rows, key=lambda r: r["name"])
 
 
 def _choose_text(spec: Any) -> str:
@@ -184,6 +197,52 @@ def check_paper_count(spec: Any, counts: Any, present: int) -> dict[str, Any]:
             "blank_valid": blank_valid}
 
 
+def check_ranked_ballots(procedure: Any, spec: Any, counts: Any,
+                         present: int) -> dict[str, Any]:
+    """A ranked poll's paper ballots entered one by one (a hand count of every place is not
+    practical): ``{"issued", "ballots": [[codes, best first], ...], "invalid"}``. Each entered
+    ballot is checked by the procedure's own ``check_ballot`` (a row that fails is named:
+    the committee enters a spoilt paper as invalid, not as a row); the count is reconciled
+    with the attendance: entered + invalid = returned ≤ issued ≤ units present. Pure: no
+    database."""
+    if not isinstance(counts, dict):
+        raise ValidationFailed("Dữ liệu không hợp lệ.", fields={
+            "counts": ["Đối tượng JSON {issued, ballots, invalid}."]})
+    errors: dict[str, list[str]] = {}
+    issued = _count(counts.get("issued"), "issued", errors)
+    invalid = _count(counts.get("invalid", 0), "invalid", errors)
+    rows = counts.get("ballots")
+    ballots: list[list[str]] = []
+    if not isinstance(rows, list):
+        errors["ballots"] = ["Danh sách các phiếu hợp lệ, mỗi phiếu là danh sách mã đơn vị "
+                             "theo thứ tự xếp hạng (1 là cao nhất)."]
+    else:
+        for index, row in enumerate(rows):
+            key = f"ballots[{index}]"
+            if not isinstance(row, list) or not all(isinstance(c, str) for c in row):
+                errors[key] = [f"Phiếu số {index + 1}: danh sách mã đơn vị."]
+                continue
+            try:
+                procedure.check_ballot(spec, "", list(row))
+            except BallotRejected as exc:
+                errors[key] = [f"Phiếu số {index + 1}: {exc}"]
+                continue
+            ballots.append(list(row))
+    if not errors:
+        returned = len(ballots) + (invalid or 0)
+        if issued is not None and issued > present:
+            errors["issued"] = [f"Nhiều hơn số đơn vị có mặt ({present}): mỗi đơn vị có mặt "
+                                "nhận một phiếu."]
+        elif issued is not None and returned > issued:
+            errors["ballots"] = [f"Số phiếu nhập ({len(ballots)}) cộng số phiếu không hợp lệ "
+                                 f"({invalid}) là {returned}, nhiều hơn số phiếu phát ra "
+                                 f"({issued})."]
+    raise_if(errors, "Các phiếu giấy nhập vào chưa khớp; kiểm tra lại từng phiếu.")
+    blank = sum(1 for b in ballots if not b)
+    return {"issued": issued, "returned": len(ballots) + invalid, "valid": len(ballots),
+            "invalid": invalid, "blank": blank, "ballots": ballots}
+
+
 def rebuild_ballots(spec: Any, numbers: dict[str, Any]) -> list[list[str]]:
     """Ballots that give exactly the hand count: the valid ballots with a choice share the
     candidates' votes in turn (no ballot names a candidate twice, as no candidate has more
@@ -219,19 +278,21 @@ def record_paper_count(campaign: Campaign, code: str, counts: Any, *,
     if poll is None or poll.status != "open":
         raise Conflict("Chỉ ghi kết quả kiểm phiếu giấy cho cuộc bỏ phiếu đang mở (mở bỏ phiếu "
                        "trước để chốt ứng viên và danh sách cử tri).", code="poll_not_open")
+    poll = voting.lock_poll(poll.id)  # a ballot cast at this moment waits, then sees "closed"
+    if poll.status != "open":
+        raise Conflict("Chỉ ghi kết quả kiểm phiếu giấy cho cuộc bỏ phiếu đang mở.",
+                       code="poll_not_open")
     spec = voting.spec_of(poll)
-    if spec.method == "ranked":
-        raise Conflict("Phiếu xếp thứ tự không kiểm bằng tay trong hệ thống được: hãy bỏ phiếu "
-                       "trên hệ thống.", code="paper_not_supported")
-    cast_in_app = db.session.scalar(select(func.count()).select_from(Ballot)
-                                    .where(Ballot.poll_id == poll.id))
-    if cast_in_app:
-        raise Conflict(f"Đã có {cast_in_app} phiếu bỏ trên hệ thống: không ghép với phiếu giấy "
-                       "được; hãy kết thúc bỏ phiếu trên hệ thống.", code="electronic_ballots")
+    refuse_mixing(poll)
     roll = _roll(poll)
     present = _ballots_to_issue(campaign, roll)
-    numbers = check_paper_count(spec, counts, present)
-    ballots = rebuild_ballots(spec, numbers)
+    if spec.method == "ranked":  # entered ballot by ballot
+        numbers = check_ranked_ballots(procedure, spec, counts, present)
+        ballots = [list(b) for b in numbers.pop("ballots")]
+        ballots += [[_INVALID_MARK] for _ in range(numbers["invalid"])]
+    else:  # the hand count of each candidate's ticks
+        numbers = check_paper_count(spec, counts, present)
+        ballots = rebuild_ballots(spec, numbers)
     ctx = voting.context(campaign, roll)
     if "present" in {f.name for f in dataclasses.fields(ctx)}:  # the quorum of units present
         ctx = dataclasses.replace(ctx, present=tuple(
@@ -245,7 +306,7 @@ def record_paper_count(campaign: Campaign, code: str, counts: Any, *,
     stored = result.to_dict()
     if not result.quorum_met:  # as an electronic count keeps it: the turnout and why
         stored.update(counts=[], elected=[], runoff=[],
-                      explanation=list(result.explanation)[:1])
+                      explanation=list(result.explanation))
     # Nothing was cast in the app: no ballot counted, no receipt (the consistency check of
     # ``voting.consistency`` reads "counted" and the receipts' digest).
     empty = voting.receipts_digest([]) if hasattr(voting, "receipts_digest") else None
@@ -268,6 +329,25 @@ def record_paper_count(campaign: Campaign, code: str, counts: Any, *,
                           "elected": list(result.elected), "runoff": list(result.runoff),
                           **{k: numbers[k] for k in COUNT_FIELDS}})
     return outcome
+
+
+def refuse_mixing(poll: Poll) -> None:
+    """A poll is voted either in the app or on paper, never both (docs/voting.md, "Paper
+    ballots"): the few paper ballots of the units that could not vote online would be counted
+    apart, in front of the committee, so their choices would be known; and a unit could be
+    counted twice (a paper ballot and a ballot in the app) with nothing to tell which."""
+    cast_in_app = db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+        VoterRoll.poll_id == poll.id, VoterRoll.voted_on.is_not(None)))
+    cast_in_app = max(cast_in_app or 0, db.session.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id)) or 0)
+    if cast_in_app:
+        raise Conflict(
+            f"Đã có {cast_in_app} đơn vị bỏ phiếu trên hệ thống: một cuộc bỏ phiếu không nhận "
+            "cả phiếu trên hệ thống lẫn phiếu giấy (vài phiếu giấy kiểm riêng sẽ lộ lựa chọn "
+            "của đơn vị bỏ phiếu giấy, và một đơn vị có thể được tính hai lần). Hãy kết thúc "
+            "bỏ phiếu trên hệ thống; nếu có đơn vị không bỏ phiếu trên hệ thống được, cả hội "
+            "nghị bỏ phiếu giấy ở một cuộc bỏ phiếu chưa có phiếu nào.",
+            code="electronic_ballots")
 
 
 def _runoff(campaign: Campaign, poll: Poll, result: Any) -> None:

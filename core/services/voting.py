@@ -52,6 +52,7 @@ from core.services import (
     campaign_state,
     clock,
     deadlines,
+    eligibility,
     permissions,
     scoring,
 )
@@ -127,6 +128,11 @@ class PollView:
             else None,
             "closed_at": clock.local(poll.closed_at).isoformat() if poll and poll.closed_at
             else None,
+            # how the ballots are sealed until the count (never a secret: the public key is
+            # also in the ``poll.open`` audit event); None for a draft
+            "seal": poll.seal if poll else None,
+            "shares_needed": poll.shares_needed if poll else None,
+            "public_key": poll.public_key if poll else None,
         }
 
 
@@ -140,7 +146,12 @@ def list_polls(campaign: Campaign, *, actor: User) -> list[PollView]:
     views = []
     found = available_procedure(campaign)
     # Read-only (procedure gone): the stored polls only, never a draft it would have opened.
-    for spec in found.polls(context(campaign)) if found is not None else []:
+    # A unit under discipline, inspection or an unresolved complaint is not proposed
+    # (core/services/eligibility.py): the award polls are built without it.
+    ctx = context(campaign) if found is not None else None
+    specs = eligibility.filter_candidates(campaign, found.polls(ctx), procedure=found,
+                                          ctx=ctx) if found is not None else []
+    for spec in specs:
         poll = stored.pop(spec.code, None)
         views.append(PollView(spec_of(poll), poll.status, poll) if poll
                      else PollView(spec, "draft"))
@@ -201,14 +212,32 @@ def _lock_poll(poll_id: int) -> Poll:
     return poll
 
 
+def lock_poll(poll_id: int) -> Poll:
+    """The poll row, locked until the end of the transaction (``_lock_poll``), for another
+    service that closes a poll (the paper count)."""
+    return _lock_poll(poll_id)
+
+
 # -- sealing ---------------------------------------------------------------------------------
 
 SEALS = ("committee", "server")
-# Backwards compatible default when the bloc's voting parameters say nothing (docs/voting.md
-# §6): "server". A bloc chooses "committee" with ``config()["seal"]``; the host may also ask
-# for it when opening a poll (never the weaker mode when the bloc asks for the committee's).
-DEFAULT_SEAL = "server"
-COMMITTEE_SHARES = (2, 3)  # any 2 of 3 shares rebuild the key
+# The default when the bloc's voting parameters say nothing (docs/voting.md §6): the counting
+# committee holds the key. A bloc may choose ``seal="server"`` in its voting parameters; the
+# host may ask for "committee" when opening a poll, never for the weaker mode when the bloc
+# asks for the committee's.
+DEFAULT_SEAL = "committee"
+COMMITTEE_SHARES = (2, 3)  # any 2 of (at least) 3 shares rebuild the key
+MAX_SHARES = 15
+
+
+def share_holders(campaign: Campaign) -> list[str]:
+    """Who keeps each key share: the counting committee named in the meeting record (one share
+    each, at least three shares), else "Thành viên Ban kiểm phiếu 1…3"."""
+    recorded = (council_meeting.meeting(campaign) or {}).get("committee") or []
+    names = [str(n) for n in recorded if str(n).strip()][:MAX_SHARES]
+    while len(names) < COMMITTEE_SHARES[1]:
+        names.append(_("Thành viên Ban kiểm phiếu %(n)s", n=len(names) + 1))
+    return names
 
 
 def seal_mode(campaign: Campaign, requested: Any = None) -> str:
@@ -296,12 +325,14 @@ def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -
     poll.roster_hash = roster_hash(campaign, code, members)
     poll.seal = mode
     shares: list[str] = []
+    holders: list[str] = []
     if mode == "server":
         poll.private_key, poll.public_key = ballot_seal.new_server_key()
         poll.shares_needed = None
     else:
-        needed, total = COMMITTEE_SHARES
-        shares, poll.public_key = ballot_seal.new_committee_key(needed, total)
+        holders = share_holders(campaign)
+        needed = COMMITTEE_SHARES[0]
+        shares, poll.public_key = ballot_seal.new_committee_key(needed, len(holders))
         poll.private_key, poll.shares_needed = None, needed
     poll.roll = [VoterRoll(unit_id=u.id) for u in units]
     db.session.flush()
@@ -312,6 +343,7 @@ def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -
                                        "shares": [len(shares), poll.shares_needed]
                                        if shares else None})
     poll.issued_shares = shares  # type: ignore[attr-defined]  # shown once, never stored
+    poll.share_holders = holders  # type: ignore[attr-defined]  # who keeps which share
     return poll
 
 
@@ -431,7 +463,8 @@ def _turnout_only(result: dict[str, Any]) -> dict[str, Any]:
     (nor valid / invalid, which could tell a lone ballot's fate)."""
     return {"eligible": result["eligible"], "voted": result["voted"], "valid": None,
             "invalid": None, "quorum_met": False, "counts": [], "elected": [],
-            "explanation": list(result.get("explanation", []))[:1], "runoff": []}
+            # the procedure stops at the quorum: its lines speak of turnout only
+            "explanation": list(result.get("explanation", [])), "runoff": []}
 
 
 def close_poll(campaign: Campaign, code: str, *, actor: User,
@@ -570,6 +603,27 @@ def consistency(poll: Poll, found: PollOutcome | None = None) -> dict[str, Any]:
               "cast_events": cast_events, "receipts_digest_ok": digest_ok}
     report["ok"] = bool(digest_ok and roll_marks == counted == len(hashes) == cast_events)
     return report
+
+
+def consistency_summary(report: dict[str, Any], *, paper: bool = False) -> dict[str, Any]:
+    """The consistency check in plain Vietnamese for the results page (no hash, no command):
+    ``{"ok", "text"}``."""
+    if report["ok"] and paper:
+        return {"ok": True, "text": _(
+            "Khớp: bỏ phiếu bằng phiếu giấy, không có phiếu hay biên nhận nào trên hệ thống.")}
+    if report["ok"]:
+        return {"ok": True, "text": _(
+            "Khớp: %(marks)s đơn vị đã bỏ phiếu, %(counted)s phiếu được kiểm, %(receipts)s "
+            "biên nhận.", marks=report["roll_marks"], counted=report["counted"],
+            receipts=report["receipts"])}
+    text = _("Số đơn vị đã bỏ phiếu (%(marks)s), số phiếu được kiểm (%(counted)s), số biên nhận "
+             "(%(receipts)s) và số lượt bỏ phiếu ghi trong nhật ký (%(events)s) phải bằng nhau.",
+             marks=report["roll_marks"], counted=report["counted"],
+             receipts=report["receipts"], events=report["cast_events"])
+    if not report["receipts_digest_ok"]:
+        text += " " + _("Danh sách biên nhận đã bị thay đổi sau khi kiểm phiếu.")
+    text += " " + _("Báo ngay cho Ban Thi đua – Khen thưởng tỉnh.")
+    return {"ok": False, "text": text}
 
 
 def consistency_problems() -> list[str]:

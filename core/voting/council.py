@@ -205,7 +205,8 @@ class CouncilVote:
     ``runoff_rule``: ``most_votes`` (a run-off poll elects the candidates with most votes,
     at least one, without the threshold) or ``threshold`` (the same rule as the first round).
     A snapshot stored without these keys rebuilds as before they existed: ``voters``,
-    ``False``, ``threshold``."""
+    ``False``, ``threshold``. ``seal``: ``committee`` (the default: the key that opens the
+    ballots exists only as the counting committee's shares) or ``server``."""
 
     name: ClassVar[str] = "council_vote"
 
@@ -220,7 +221,7 @@ class CouncilVote:
     quorum_base: str = "voters"
     allow_blank: bool = False
     runoff_rule: str = "most_votes"
-    seal: str = "server"
+    seal: str = "committee"
 
     # -- snapshot ---------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -252,7 +253,7 @@ class CouncilVote:
             quorum_base=config.get("quorum_base", "voters"),
             allow_blank=bool(config.get("allow_blank", False)),
             runoff_rule=config.get("runoff_rule", "threshold"),
-            seal=config.get("seal", "server"),
+            seal=config.get("seal", "committee"),
         )
 
     def problems(self) -> list[str]:

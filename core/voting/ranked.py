@@ -65,7 +65,7 @@ class RankedVote:
     tie_break: tuple[str, ...] = ("verified_score", "runoff")
     quorum_base: str = "voters"
     allow_blank: bool = False
-    seal: str = "server"
+    seal: str = "committee"
 
     def config(self) -> dict[str, Any]:
         return {"polls": [p.to_dict() for p in self.poll_definitions],
@@ -81,7 +81,7 @@ class RankedVote:
                    tie_break=tuple(config.get("tie_break", ("verified_score", "runoff"))),
                    quorum_base=config.get("quorum_base", "voters"),
                    allow_blank=bool(config.get("allow_blank", False)),
-                   seal=config.get("seal", "server"))
+                   seal=config.get("seal", "committee"))
 
     def problems(self) -> list[str]:
         found = []

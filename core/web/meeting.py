@@ -10,6 +10,7 @@ and each field error next to its field; what was typed is kept.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -175,6 +176,31 @@ def paper_ballots_pdf(bloc: str, year: int, poll: str):
         "Content-Disposition": f'inline; filename="{bloc}-{year}-{poll}-phieu-bau.pdf"'})
 
 
+BLANK_LINES = {"-", "–", "trắng", "phiếu trắng"}
+
+
+def _ranked_line(line: str, lookup: dict[str, str]) -> list[str]:
+    """One entered paper ballot: candidates best first, separated by commas (or ">" / ";"),
+    each by its code, short name or name; "-" or "trắng" for a blank ballot. A name not
+    found is kept as typed: the service names the row that does not fit."""
+    if line.strip().lower() in BLANK_LINES:
+        return []
+    parts = [p.strip() for p in re.split(r"[,;>]", line) if p.strip()]
+    return [lookup.get(p.lower(), p) for p in parts]
+
+
+def _typed_ranked(spec, campaign) -> dict[str, Any]:
+    lookup: dict[str, str] = {}
+    for c in paper_ballots.candidate_names(campaign, spec):
+        for label in (c["code"], c["name"], c["short"]):
+            lookup[label.lower()] = c["code"]
+    text = request.form.get("ballots", "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return {"issued": request.form.get("issued", "").strip(),
+            "invalid": request.form.get("invalid", "").strip() or "0",
+            "ballots": [_ranked_line(line, lookup) for line in lines], "ballots_text": text}
+
+
 def _typed_counts(spec) -> dict[str, Any]:
     counts: dict[str, Any] = {key: request.form.get(key, "").strip()
                               for key in paper_ballots.COUNT_FIELDS}
@@ -194,9 +220,12 @@ def paper_count(bloc: str, year: int, poll: str):
     refusal = Refusal()
     typed: dict[str, Any] = {"votes": {}}
     if request.method == "POST":
-        typed = _typed_counts(view.spec)
+        typed = _typed_ranked(view.spec, campaign) if view.spec.method == "ranked" \
+            else _typed_counts(view.spec)
         try:
-            paper_ballots.record_paper_count(campaign, poll, typed, actor=current_user)
+            paper_ballots.record_paper_count(
+                campaign, poll, {k: v for k, v in typed.items() if k != "ballots_text"},
+                actor=current_user)
         except DomainError as exc:
             refusal = as_refusal(exc)
             view = voting.get_view(campaign, poll, actor=current_user)
@@ -205,11 +234,11 @@ def paper_count(bloc: str, year: int, poll: str):
                     title=view.spec.title), "success")
             return redirect(url_for("voting.results", bloc=bloc, year=year, poll=poll), 303)
     present = meeting.present_units(campaign)
-    names = {u["unit"]: u["name"] for u in meeting.attendance(campaign)["units"]}
-    candidates = sorted(({"code": c, "name": names.get(c, c)} for c in view.spec.candidates),
-                        key=lambda c: c["name"])
+    candidates = paper_ballots.candidate_names(campaign, view.spec)
     return render_template(
         "voting/paper_count.html", campaign=campaign, view=view, spec=view.spec,
         candidates=candidates, typed=typed, refusal=refusal,
+        ballot_errors=[m for key, found in refusal.fields.items() if key.startswith("ballots")
+                       for m in found],
         present=len(present) if present is not None else None,
         labels=paper_ballots.COUNT_LABELS), refusal.status

@@ -37,7 +37,7 @@ STATUS_LABELS: dict[str, Any] = {
 METHOD_LABELS: dict[str, Any] = {
     "approval": _l("Phiếu chọn nhiều đơn vị"),
     "single": _l("Phiếu chọn một đơn vị"),
-    "ranked": _l("Phiếu xếp thứ tự (đếm điểm Borda)"),
+    "ranked": _l("Phiếu xếp thứ tự (cộng điểm theo thứ hạng)"),
 }
 ELECTS_LABELS: dict[str, Any] = {
     "leader": _l("Khối trưởng năm sau"),
@@ -47,6 +47,7 @@ THRESHOLD_BASES: dict[str, Any] = {
     "members": _l("tổng số đơn vị thành viên"),
     "voters": _l("số đơn vị đã bỏ phiếu"),
     "valid": _l("số phiếu hợp lệ"),
+    "present": _l("số đơn vị có mặt tại cuộc họp"),
 }
 # The host's three steps: the service to call, and where to go when it is done.
 ACTIONS: dict[str, dict[str, Any]] = {
@@ -235,6 +236,7 @@ def control(bloc: str, year: int, poll: str, action: str):
     step = ACTIONS[action]
     refusal = Refusal()
     shares: list[str] = []
+    holders: list[str] = []
     if request.method == "POST":
         try:
             if action == "close":  # the counting committee's key shares (committee mode)
@@ -244,6 +246,7 @@ def control(bloc: str, year: int, poll: str, action: str):
                 opened = voting.open_poll(campaign, poll, actor=current_user,
                                           seal=request.form.get("seal") or None)
                 shares = list(opened.issued_shares)
+                holders = list(opened.share_holders)
             else:
                 step["service"](campaign, poll, actor=current_user)
         except DomainError as exc:
@@ -254,7 +257,8 @@ def control(bloc: str, year: int, poll: str, action: str):
                 view = _view(campaign, poll)
                 return render_template("voting/confirm.html", campaign=campaign, view=view,
                                        action=action, roll=None, refusal=refusal,
-                                       expected=step["from"], shares=shares,
+                                       expected=step["from"],
+                                       shares=list(zip(holders, shares, strict=True)),
                                        status_label=STATUS_LABELS.get(view.status, view.status),
                                        candidates=_candidates(campaign, view.spec.candidates),
                                        described=view.to_dict(campaign))
@@ -339,19 +343,25 @@ def _render_results(campaign: Campaign, code: str, *, typed: str = "",
     rows.sort(key=lambda r: (-r["votes"], r["name"]))
     runoff_views = [v for v in voting.list_polls(campaign, actor=current_user)
                     if v.poll is not None and v.poll.runoff_of == poll.id]
+    # the receipt hashes: in the host's technical details only (members check theirs with the
+    # form; the API lists them)
     hashes = voting.receipts(campaign, code, actor=current_user) \
-        if poll.status == "published" else None
+        if poll.status == "published" and _is_host(campaign) else None
     plan = campaign_state.plan(campaign)
     rule = None
     if plan.voting_name == "council_vote":
         settings = plan.voting_config
         base = settings.get("threshold_base", "members")
         rule = {"threshold": settings.get("threshold"), "quorum": settings.get("quorum"),
+                "quorum_base": settings.get("quorum_base", "voters"),
                 "base": THRESHOLD_BASES.get(base, base),
                 "base_count": {"members": result.get("eligible"), "voters": result.get("voted"),
                                "valid": result.get("valid")}.get(base)}
+    consistency = voting.consistency(poll, outcome)
+    check_line = voting.consistency_summary(consistency, paper=result.get("mode") == "paper")
     return render_template(
         "voting/results.html", campaign=campaign, view=view, poll=poll, outcome=outcome,
+        consistency=consistency, check_line=check_line,
         result=result, rows=rows, names=names, runoff_views=runoff_views, hashes=hashes,
         rule=rule, ranked=poll.method == "ranked", typed=typed, check=check, refusal=refusal,
         host=_is_host(campaign),

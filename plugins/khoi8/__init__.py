@@ -56,11 +56,11 @@ GROUP_2 = (
 )
 GROUP_3 = (
     "Triển khai kịp thời, có hiệu quả các chủ trương của Đảng, chính sách, pháp luật của Nhà "
-    "nước về công tác thi đua, khen thưởng và chỉ đạo của Hội đồng Thi đua - Khen thưởng tỉnh. "
+    "nước về công tác thi đua, khen thưởng và chỉ đạo của Hội đồng Thi đua – Khen thưởng tỉnh. "
     "Có quy chế (quy định) công tác thi đua, khen thưởng và các văn bản chỉ đạo, hướng dẫn về "
-    "công tác thi đua, khen thưởng; quy chế hoạt động của Hội đồng Thi đua - Khen thưởng, Hội "
+    "công tác thi đua, khen thưởng; quy chế hoạt động của Hội đồng Thi đua – Khen thưởng, Hội "
     "đồng Sáng kiến của đơn vị",
-    "Tổ chức, triển khai các phong trào thi đua do Chủ tịch UBND tỉnh, Hội đồng Thi đua - Khen "
+    "Tổ chức, triển khai các phong trào thi đua do Chủ tịch UBND tỉnh, Hội đồng Thi đua – Khen "
     "thưởng tỉnh phát động và phong trào thi đua “Trà Vinh cùng cả nước chung sức xây dựng "
     "nông thôn mới”",
     "Phát động, triển khai các phong trào thi đua thường xuyên, thi đua theo đợt, theo chuyên "
@@ -75,7 +75,7 @@ GROUP_3 = (
     "thưởng cấp sở, ngành và cấp tỉnh đối với người lao động trực tiếp. Nêu rõ biện pháp, kết "
     "quả hàng năm về việc khen thưởng cho người lao động trực tiếp",
     "Phân công công chức phụ trách công tác thi đua, khen thưởng; củng cố kiện toàn Hội đồng "
-    "Thi đua - Khen thưởng của Sở; thực hiện công tác bồi dưỡng nghiệp vụ cho cán bộ làm công "
+    "Thi đua – Khen thưởng của Sở; thực hiện công tác bồi dưỡng nghiệp vụ cho cán bộ làm công "
     "tác thi đua, khen thưởng",
     "Công tác kiểm tra, giám sát; giải quyết đơn thư khiếu nại, tố cáo; có biện pháp cụ thể để "
     "phòng, chống các biểu hiện tiêu cực trong công tác khen thưởng theo Chỉ thị số 07/CT-TTg "
@@ -115,10 +115,10 @@ def criteria_2021() -> list[Criterion]:
             Criterion(code="C.1", kind="bonus", max_points=5,
                       title="Được tặng Cờ thi đua hoặc Bằng khen của Chính phủ, Bộ, ngành "
                             "Trung ương trong năm",
-                      guidance="Giả định của plugin; Khối điều chỉnh khi ký giao ước."),
+                      guidance="Mức điểm đề xuất; Khối điều chỉnh khi ký giao ước."),
             Criterion(code="C.2", kind="bonus", max_points=5,
                       title="Có mô hình, cách làm mới được cấp tỉnh trở lên công nhận, nhân rộng",
-                      guidance="Giả định của plugin; Khối điều chỉnh khi ký giao ước."),
+                      guidance="Mức điểm đề xuất; Khối điều chỉnh khi ký giao ước."),
         )),
         Criterion(code="T", title="Điểm trừ", kind="deduction", max_points=18, children=(
             Criterion(code="T.1", kind="deduction", max_points=8,
@@ -168,13 +168,19 @@ def voting_2021() -> CouncilVote:
             PollDefinition("khoi-pho", "Bầu Khối phó năm sau", method="single",
                            seats=1, candidates="members", elects="deputy"),
         ),
+        # Quorum: two thirds of the members **present** at the council meeting (the bloc's
+        # practice; the host records the attendance before the first poll opens).
         quorum="2/3",
+        quorum_base="present",
         threshold="1/2",
         threshold_base="members",
         self_vote=True,
         tie_break=("verified_score", "runoff"),
-        notes="Giả định của plugin Khối 8: kế hoạch 2021 giao tiêu chuẩn, số lượng, quy trình "
-              "cho hướng dẫn của Hội đồng Thi đua, Khen thưởng tỉnh.",
+        # The key that opens the ballots is split among the counting committee (2 of 3).
+        seal="committee",
+        notes="Quy ước của Khối 8 (kế hoạch 2021 chưa quy định): kế hoạch 2021 giao tiêu chuẩn, số lượng, quy trình "
+              "cho hướng dẫn của Hội đồng Thi đua – Khen thưởng tỉnh. Hội nghị hợp lệ khi có "
+              "mặt ít nhất 2/3 số đơn vị thành viên.",
     )
 
 

@@ -6,6 +6,7 @@ home page then shows "Bỏ phiếu". Screenshots in ``test-results/``."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,10 @@ def test_the_host_runs_the_meeting_from_a_phone(page: Page, browser: Browser,
     polls_card(page, "Đề nghị tặng Cờ thi đua của UBND tỉnh") \
         .get_by_role("link", name="Mở bỏ phiếu — Đề nghị tặng Cờ thi đua của UBND tỉnh").click()
     page.get_by_role("button", name="Mở bỏ phiếu").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã mở bỏ phiếu")
+    # one key share for each member of the counting committee recorded above
+    expect(page.locator("#share-list .share-holder")).to_have_text(
+        ["Ông Lê Văn Một", "Bà Phạm Thị Hai", "Ông Võ Minh Ba"])
+    page.get_by_role("link", name=re.compile("Các thành viên đã chép mảnh khóa")).click()
     page.screenshot(path=str(out / "meeting-polls-390.png"), full_page=True)
     page.goto(f"{server.url}/campaigns/khoi-8/2021/meeting")
     expect(page.locator("#attendance-state")).to_contain_text("danh sách đã được chốt")

@@ -376,7 +376,9 @@ def test_an_old_council_snapshot_rebuilds_with_today_s_behaviour():
     present = PollContext(EIGHT, EIGHT, SCORES, present=EIGHT)
     result = old.tally(old.polls(CTX)[0], [[]] * 3 + [["a"]] * 2, present)
     assert (result.invalid, result.quorum_met) == (3, False)
-    assert old.describe(CTX).rules[:4] == khoi8.voting_2021().describe(CTX).rules[:4]
+    assert old.describe(CTX).rules[1:4] == khoi8.voting_2021().describe(CTX).rules[1:4]
+    assert "bỏ phiếu (6 trên 8 đơn vị)" in old.describe(CTX).rules[0]
+    assert "có mặt (6 trên 8 đơn vị)" in khoi8.voting_2021().describe(CTX).rules[0]
 
 
 def test_an_old_ranked_snapshot_rebuilds_with_today_s_behaviour():
@@ -397,7 +399,19 @@ def test_new_parameters_round_trip_through_the_snapshot(make):
     assert type(procedure).from_config(procedure.config()) == procedure
 
 
-def test_khoi8_2021_is_unchanged_by_issue_10():
+def test_khoi8_2021_counts_quorum_over_the_units_present():
+    """Khối 8 (issue 10): quorum is two thirds of the members present at the meeting; the
+    counting committee holds the key; no blank ballot; the Cờ thi đua poll open to all."""
     vote = khoi8.voting_2021()
-    assert (vote.quorum_base, vote.allow_blank) == ("voters", False)
+    assert (vote.quorum_base, vote.allow_blank, vote.seal) == ("present", False, "committee")
+    poll = vote.polls(CTX)[0]
+    five = PollContext(EIGHT, EIGHT, SCORES, present=EIGHT[:5])
+    six = PollContext(EIGHT, EIGHT, SCORES, present=EIGHT[:6])
+    # 5 present of 8 (< 2/3): nobody elected, however the 5 voted
+    failed = vote.tally(poll, [["a"]] * 5, five)
+    assert not failed.quorum_met and failed.elected == ()
+    assert failed.explanation[-1].startswith("Không đủ số đơn vị có mặt: 5/8")
+    # 6 present: quorum met; 5 votes of 8 members pass "more than half of all members"
+    met = vote.tally(poll, [["a"]] * 5 + [["b"]], six)
+    assert met.quorum_met and met.elected == ("a",)
     assert all(p.candidates == "members" and p.award is None for p in vote.poll_definitions)

@@ -25,6 +25,7 @@ from core.voting import (
 from core.voting import base as voting_base
 from tests.support import api_token, bearer, login, make_app
 from tests.support.cycle import Api, at
+from tests.support.shares import api_close
 from tests.support.voting import HEADS
 from tests.support.year import play_year
 
@@ -81,7 +82,7 @@ def removed(app, client, registry, tmp_path):
     for unit in list(HEADS)[:7]:
         assert heads[unit].post("/polls/co-thi-dua/ballots",
                                 json={"choices": ["so-vhttdl"]}).status_code == 201
-    assert leader.post("/polls/co-thi-dua/close").status_code == 200
+    assert api_close(leader, "co-thi-dua").status_code == 200
     assert leader.post("/polls/co-thi-dua/publish").status_code == 200
     assert leader.post("/polls/bang-khen/open").status_code == 200
     assert heads["so-yte"].post("/polls/bang-khen/ballots",

@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from core.extensions import db
 from core.models import Ballot, OpenedBallot, Poll, Receipt
 from tests.support import database_kind
+from tests.support.shares import api_close, use_server_seal
 from tests.support.voting import HEADS, Api, at
 
 POLL = "bang-khen"  # approval, up to 2 choices among the 8 members
@@ -51,7 +52,7 @@ def _physical_order(table: str, poll_id: int) -> list[str]:
 
 def test_committee_mode_shares_shown_once_and_two_open_the_ballots(app, client, vote_day):
     leader = vote_day
-    opened = leader.post(f"/polls/{POLL}/open", json={"seal": "committee"})
+    opened = leader.post(f"/polls/{POLL}/open")  # the default: the committee holds the key
     assert opened.status_code == 200, opened.get_json()
     body = opened.get_json()
     shares = body["shares"]
@@ -86,11 +87,16 @@ def test_committee_mode_shares_shown_once_and_two_open_the_ballots(app, client, 
 
 def test_server_mode_key_is_destroyed_at_close(app, client, vote_day):
     leader = vote_day
+    # Khối 8 asks for the committee: the host cannot choose the weaker mode
+    refused = leader.post(f"/polls/{POLL}/open", json={"seal": "server"})
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "seal_committee_required"
+    use_server_seal()  # a bloc whose voting parameters say seal="server"
     body = leader.post(f"/polls/{POLL}/open").get_json()
     assert body["seal"] == "server" and body["shares"] == []
     assert len(_poll().private_key) == 64
     _cast_all(client)
-    assert leader.post(f"/polls/{POLL}/close").status_code == 200
+    assert api_close(leader, POLL).status_code == 200
     poll = _poll()
     assert poll.private_key is None and poll.status == "closed"
     assert db.session.query(Ballot).count() == 0
@@ -109,7 +115,7 @@ def test_after_close_nothing_physical_links_a_ballot_to_its_unit(app, client, vo
         cast_xmins = [r[0] for r in db.session.execute(
             text("SELECT xmin::text FROM ballots WHERE poll_id = :p"), {"p": poll.id})]
         assert len(set(cast_xmins)) == 8  # one transaction per ballot while open
-    assert leader.post(f"/polls/{POLL}/close").status_code == 200
+    assert api_close(leader, POLL).status_code == 200
     db.session.expire_all()
     assert db.session.query(Ballot).count() == 0  # the sealed rows are deleted
 
@@ -145,7 +151,7 @@ def test_pg_dump_order_of_opened_ballots_is_not_the_cast_order(app, client, vote
     leader = vote_day
     leader.post(f"/polls/{POLL}/open")
     _cast_all(client)
-    assert leader.post(f"/polls/{POLL}/close").status_code == 200
+    assert api_close(leader, POLL).status_code == 200
     db.session.commit()
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     dumped = subprocess.run(["pg_dump", "--data-only", "--table=opened_ballots", url],
@@ -167,13 +173,13 @@ def test_no_early_close_unless_every_unit_voted(app, client, vote_day, monkeypat
     leader.post("/polls/co-thi-dua/open")
     Api(client, HEADS["so-yte"]).post("/polls/co-thi-dua/ballots",
                                       json={"choices": ["so-vhttdl"]})
-    early = leader.post("/polls/co-thi-dua/close")
+    early = api_close(leader, "co-thi-dua")
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "poll_not_complete"
     # the attendance: when every unit present has voted, the host may close
     from core.services import meeting
 
     monkeypatch.setattr(meeting, "present_units", lambda campaign: ["so-yte"], raising=False)
-    assert leader.post("/polls/co-thi-dua/close").status_code == 200
+    assert api_close(leader, "co-thi-dua").status_code == 200
     # one ballot of 8: quorum fails, the stored result shows the turnout only
     result = leader.get("/polls/co-thi-dua/result").get_json()
     assert result["counts"] == [] and result["voted"] == 1 and result["valid"] is None
@@ -182,14 +188,14 @@ def test_no_early_close_unless_every_unit_voted(app, client, vote_day, monkeypat
 def test_every_unit_voted_allows_an_early_close(app, client, vote_day):
     vote_day.post(f"/polls/{POLL}/open")
     _cast_all(client)
-    assert vote_day.post(f"/polls/{POLL}/close").status_code == 200
+    assert api_close(vote_day, POLL).status_code == 200
 
 
 def test_counts_before_publication_are_for_the_host_and_board_only(app, client, vote_day):
     leader = vote_day
     leader.post(f"/polls/{POLL}/open")
     _cast_all(client)
-    leader.post(f"/polls/{POLL}/close")
+    api_close(leader, POLL)
     assert leader.get(f"/polls/{POLL}/result").status_code == 200
     assert Api(client, "bantdkt").get(f"/polls/{POLL}/result").status_code == 200
     assert Api(client, "ldtbxh.canbo").get(f"/polls/{POLL}/result").status_code == 403  # deputy
@@ -202,7 +208,7 @@ def test_audit_verify_says_plainly_when_counts_differ(app, client, vote_day, run
     leader = vote_day
     leader.post(f"/polls/{POLL}/open")
     _cast_all(client)
-    leader.post(f"/polls/{POLL}/close")
+    api_close(leader, POLL)
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "khớp nhau" in ok.output, ok.output
     db.session.delete(db.session.scalars(select(Receipt)).first())

@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import AuditEvent, Ballot, User, VoterRoll
 from core.unit_of_work import unit_of_work
 from tests.support import database_kind
+from tests.support.shares import api_close, close_poll
 from tests.support.voting import HEADS, Api, at
 
 
@@ -105,7 +106,7 @@ def test_elected_leadership_becomes_next_years_default(app, client, demo):
         leader.post(f"/polls/{code}/open")
         for unit in HEADS:
             Api(client, HEADS[unit]).post(f"/polls/{code}/ballots", json={"choices": [winner]})
-        leader.post(f"/polls/{code}/close")
+        api_close(leader, code)
         leader.post(f"/polls/{code}/publish")
     proposed = {m.unit: m.role for m in campaigns.proposed_members("khoi-8", 2022)}
     assert proposed["so-ldtbxh"] == "leader" and proposed["so-gddt"] == "deputy"
@@ -159,7 +160,7 @@ def test_casts_racing_a_close_every_receipted_ballot_is_counted(app, client, dem
 
         def closer(campaign):
             host = db.session.scalar(select(User).where(User.username == "tttt.canbo"))
-            voting.close_poll(campaign, "khoi-truong", actor=host)
+            close_poll(campaign, "khoi-truong", actor=host)  # two committee shares
 
         threads = [threading.Thread(target=run, args=(unit, caster(user)))
                    for unit, user in HEADS.items()]

@@ -15,7 +15,7 @@ from core.extensions import db
 from core.models import Ballot, OpenedBallot, Poll, Receipt, User, VoterRoll
 from core.services import accounts, campaigns, voting
 from core.unit_of_work import transactional
-from tests.support import DEMO_PASSWORD, page_client, text  # noqa: F401  (re-exported)
+from tests.support import DEMO_PASSWORD, page_client, shares, text  # noqa: F401  (re-exported)
 
 B = "/campaigns/khoi-8/2021"
 POLLS = f"{B}/polls"
@@ -43,9 +43,9 @@ def vote_day(app) -> None:
 def add_outsiders() -> None:
     """A unit that is not a member of Khối 8 in 2021, with an officer and a head."""
     accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
-    accounts.create_user(OUTSIDER_OFFICER, "Cán bộ Sở NK", DEMO_PASSWORD, unit_code="so-ngoai",
+    accounts.create_user(OUTSIDER_OFFICER, "Cán bộ Sở NK", DEMO_PASSWORD, demo_password=True, unit_code="so-ngoai",
                          role="officer", actor=None)
-    accounts.create_user(OUTSIDER_HEAD, "Thủ trưởng Sở NK", DEMO_PASSWORD,
+    accounts.create_user(OUTSIDER_HEAD, "Thủ trưởng Sở NK", DEMO_PASSWORD, demo_password=True,
                          unit_code="so-ngoai", role="head", actor=None)
 
 
@@ -156,7 +156,14 @@ def close_poll(code: str = FLAG) -> None:
     now = current_app.config.get("THIDUA_NOW")
     if now is None or now.date() < date(2022, 2, 28):
         at(current_app, 2022, 2, 28, 17, 0)
-    voting.close_poll(campaign(), code, actor=user(LEADER))
+    shares.close_poll(campaign(), code, actor=user(LEADER))  # two of the committee's shares
+
+
+def close_on_page(client, code: str = FLAG):
+    """The host's close on its page, two members of the counting committee entering their
+    key shares."""
+    return client.post(f"{POLLS}/{code}/close",
+                       data={"share": shares.poll_shares(None, code)})
 
 
 @transactional

@@ -10,7 +10,7 @@ import pytest
 
 from core.extensions import db
 from core.models import AuditEvent
-from tests.support import row_counts
+from tests.support import row_counts, shares
 from tests.support.html import counts, csrf_token
 from tests.support.vote_pages import (
     ADMIN,
@@ -26,6 +26,7 @@ from tests.support.vote_pages import (
     at,
     by_id,
     cast,
+    close_on_page,
     main_text,
     open_poll,
     page_client,
@@ -60,12 +61,20 @@ def test_host_sees_the_steps_and_opens_with_a_confirmation(voting_day, username)
     assert poll() is None  # the confirmation step changes nothing
 
     response = client.post(f"{POLLS}/{FLAG}/open")
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"{POLLS}#poll-{FLAG}")
+    # The committee's key shares, once, on this response only (never a redirect, a flash or
+    # the session): one line per member of the counting committee.
+    assert response.status_code == 200
     opened = poll()
     assert opened.status == "open" and len(opened.roster_hash) == 64
+    assert opened.seal == "committee" and opened.private_key is None
+    shown = re.findall(r'<code class="[^"]*share-value[^"]*">([^<]+)</code>', text(response))
+    assert shown == shares.KEPT[opened.public_key] and len(shown) == 3
+    assert "Thành viên Ban kiểm phiếu 1" in main_text(response)  # no meeting record yet
+    assert "Cache-Control" in response.headers and \
+        response.headers["Cache-Control"] == "no-store"
+    again = client.get(f"{POLLS}/{FLAG}/open")  # reloaded: the shares are gone for good
+    assert not any(share in text(again) for share in shown)
     listing = client.get(POLLS)
-    assert f"Đã mở bỏ phiếu: {FLAG_TITLE}." in main_text(listing)
     assert by_id(listing, f"poll-{FLAG}-status") == "Đang bỏ phiếu"
     assert by_id(listing, f"poll-{FLAG}-turnout") == "0/8 đơn vị"
     assert HOST_LINKS.findall(text(listing)) == ["close", "open", "open", "open"]
@@ -87,7 +96,7 @@ def test_others_see_no_steps_and_are_refused(voting_day, username):
 
 def test_opening_twice_is_409_with_the_message(voting_day):
     client = page_client(voting_day, LEADER)
-    assert client.post(f"{POLLS}/{FLAG}/open").status_code == 303
+    assert client.post(f"{POLLS}/{FLAG}/open").status_code == 200  # the shares panel
     before = row_counts()
     response = client.post(f"{POLLS}/{FLAG}/open")
     assert response.status_code == 409
@@ -128,7 +137,11 @@ def test_close_shows_the_turnout_then_counts_once(voting_day):
     assert poll().status == "open"
 
     at(voting_day, 2022, 2, 28, 17, 0)  # the last day: the host may close
-    response = client.post(f"{POLLS}/{FLAG}/close")
+    missing = client.post(f"{POLLS}/{FLAG}/close")  # the committee's shares are needed
+    assert missing.status_code == 422
+    assert alerts(missing) == ["Cần 2 mảnh khóa của Ban kiểm phiếu để mở các phiếu."]
+    assert poll().status == "open"
+    response = close_on_page(client)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{POLLS}/{FLAG}/results")
     assert poll().status == "closed"
@@ -154,7 +167,7 @@ def test_publish_only_after_close(voting_day):
     assert row_counts() == before
     assert poll().status == "open"
     at(voting_day, 2022, 2, 28, 17, 0)  # the last day
-    assert client.post(f"{POLLS}/{FLAG}/close").status_code == 303
+    assert close_on_page(client).status_code == 303
     results = client.get(f"{POLLS}/{FLAG}/results")
     assert f'href="{POLLS}/{FLAG}/publish"' in text(results)
     response = client.post(f"{POLLS}/{FLAG}/publish")
@@ -180,7 +193,7 @@ def test_the_steps_need_the_csrf_token(csrf_app):
         assert "mã bảo vệ CSRF" in main_text(refused)
     assert counts(csrf_app) == before
     token = csrf_token(client, f"{POLLS}/{FLAG}/open")
-    assert client.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": token}).status_code == 200
 
 
 def test_casting_needs_the_csrf_token(csrf_app):

@@ -69,12 +69,20 @@ def test_published_results_show_the_counts(voting_day):
     assert counts_row(response, "so-tuphap")["votes"] == "0"
     assert "Tỷ lệ tính trên tổng số đơn vị thành viên (8). Đạt khi số phiếu nhiều hơn 1/2 " \
         "của số này." in main_text(response)
+    # The consistency check in plain words; a member sees no hash and no command.
+    assert by_id(response, "consistency") == \
+        "Khớp: 7 đơn vị đã bỏ phiếu, 7 phiếu được kiểm, 7 biên nhận."
     found = poll()
     outcome = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == found.id))
+    assert not re.search(r"[0-9a-f]{64}", main_text(response))
+    assert "audit verify" not in text(response) and 'id="technical"' not in text(response)
+    assert "SHA-256" not in main_text(response)
+    # The host finds them in the technical details.
+    response = page_client(voting_day, LEADER).get(RESULTS)
     assert by_id(response, "roster-hash") == found.roster_hash == outcome.roster_hash
     assert by_id(response, "audit-head") == outcome.audit_head
     assert re.fullmatch(r"[0-9a-f]{64}", outcome.audit_head)
-    assert "flask --app wsgi audit verify" in main_text(response)
+    assert "đối chiếu chuỗi nhật ký với các mã băm trên" in by_id(response, "technical")
     # The head hash shown is the one the audit log had when the poll was counted: the
     # hash the close event links back to, and the chain still verifies.
     close = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "poll.close"))
@@ -90,7 +98,9 @@ def test_quorum_failure_elects_nobody_and_says_why(voting_day):
     response = page_client(voting_day, LEADER).get(RESULTS)
     assert response.status_code == 200
     assert by_id(response, "quorum").startswith("Không đủ")
+    # Khối 8 counts the units present; the attendance was not recorded: the ballots count
     assert by_id(response, "quorum-failed") == (
+        "Chưa ghi nhận đơn vị có mặt tại hội nghị: tính theo số đơn vị đã bỏ phiếu (5). "
         "Không đủ số đơn vị tham gia bỏ phiếu: 5/8, cần ít nhất 2/3 tổng số thành viên; "
         "không ai được bầu.")
     assert by_id(response, "elected") == "Không có đơn vị nào được chọn."
@@ -155,9 +165,12 @@ def test_receipt_check_says_yes_for_a_real_receipt_and_no_otherwise(voting_day):
     assert empty.status_code == 422
     assert alerts(empty) == ["Vui lòng nhập mã biên nhận."]
     assert row_counts() == before
-    # The list of receipt hashes is there for anyone who prefers to hash it themselves.
-    assert hashlib.sha256(mine.encode()).hexdigest() in text(yes)
-    assert "Danh sách 7 mã băm biên nhận (SHA-256)" in main_text(yes)
+    # The list of receipt hashes is not on a member's page (the API lists them, and the host's
+    # technical details).
+    assert hashlib.sha256(mine.encode()).hexdigest() not in text(yes)
+    host = page_client(voting_day, LEADER).get(RESULTS)
+    assert hashlib.sha256(mine.encode()).hexdigest() in by_id(host, "receipt-hashes")
+    assert "Danh sách 7 mã băm biên nhận" in by_id(host, "technical")
 
 
 def test_no_receipt_check_before_publication(voting_day):
