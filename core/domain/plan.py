@@ -19,6 +19,9 @@ from core.domain.vocabulary import CriterionKind, Deliverable, Host
 from core.plugin_api import BlocInfo, Criterion, Phase, points
 from core.voting.base import ProcedureUnavailable  # one class: core.voting raises it
 
+SNAPSHOT_KEYS = frozenset({"bloc", "year", "plugin", "criteria", "max_total", "calendar",
+                           "voting", "documents"})
+
 
 @dataclass(frozen=True)
 class FrozenPlan:
@@ -35,6 +38,9 @@ class FrozenPlan:
     voting_plugin: str | None = None
     documents: Mapping[str, str] = field(default_factory=dict)
     revision: int = 1
+    # What else the campaign froze when it opened (e.g. "award_rules", "province"): kept as
+    # it is through amendments.
+    extras: Mapping[str, Any] = field(default_factory=dict)
     _procedure: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     # -- building ------------------------------------------------------------------------
@@ -58,6 +64,7 @@ class FrozenPlan:
             voting_plugin=voting.get("plugin"),
             documents=dict(snapshot.get("documents") or {}),
             revision=revision,
+            extras={k: v for k, v in snapshot.items() if k not in SNAPSHOT_KEYS},
         )
 
     def to_snapshot(self) -> dict[str, Any]:
@@ -72,6 +79,7 @@ class FrozenPlan:
             "voting": {"name": self.voting_name, "config": dict(self.voting_config),
                        "plugin": self.voting_plugin},
             "documents": dict(self.documents),
+            **dict(self.extras),
         }
 
     # -- the points table ----------------------------------------------------------------

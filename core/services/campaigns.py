@@ -136,16 +136,29 @@ def proposed_members(bloc_code: str, year: int) -> list[MemberSpec]:
         .options(selectinload(Campaign.memberships).selectinload(Membership.unit)))
     if last is None:
         return []
-    elected = elected_leadership(bloc_code, year - 1)
-    specs = []
-    for membership in members_by_role(last):
-        code, role = membership.unit.code, membership.role
+    from core.services import unit_changes
+
+    memberships = members_by_role(last)
+    # A unit merged or split away since carries on as its successor (once), and so do the
+    # units the council elected.
+    after = unit_changes.successors([m.unit for m in memberships], on=date(year, 1, 1))
+    now_code = {m.unit.code: after.get(m.unit.id, m.unit).code for m in memberships}
+    elected = {r: now_code.get(c, c) for r, c in elected_leadership(bloc_code, year - 1).items()}
+    specs: list[MemberSpec] = []
+    seen: set[str] = set()
+    for membership in memberships:
+        code, role = now_code[membership.unit.code], membership.role
+        if code in seen:
+            continue
+        seen.add(code)
         if elected:
-            role = next((r for r, unit in elected.items() if unit == code), "member")
+            role = next((r for r, chosen in elected.items() if chosen == code), "member")
         specs.append(MemberSpec(code, role))
     if elected and "leader" not in elected:
         # only a deputy was elected: keep last year's leader
-        specs = [MemberSpec(m.unit, "leader" if m.unit == _leader_code(last) and
+        last_leader = _leader_code(last)
+        leader = now_code.get(last_leader, last_leader) if last_leader else None
+        specs = [MemberSpec(m.unit, "leader" if m.unit == leader and
                             m.role == "member" else m.role) for m in specs]
     return specs
 

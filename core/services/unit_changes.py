@@ -230,13 +230,15 @@ def predecessors(unit: Unit) -> list[tuple[Unit, UnitEvent]]:
     return sorted(found, key=lambda pair: (pair[1].effective_on, pair[1].id))
 
 
-def successor(unit: Unit) -> Unit | None:
-    """The unit that carries ``unit``'s history today (through every later merge or split),
-    or None when the unit has not ended."""
+def successor(unit: Unit, *, on: date | None = None) -> Unit | None:
+    """The unit that carries ``unit``'s history (through every later merge or split), or
+    None when the unit has not ended; ``on``: only the changes in effect on that day
+    (default: every recorded change)."""
     current, seen = unit, {unit.id}
     while True:
         links = [lk for lk in _links_of([current.id]) if lk.side == "source"
-                 and lk.event.kind != "rename"]
+                 and lk.event.kind != "rename"
+                 and (on is None or lk.event.effective_on <= on)]
         if not links:
             return current if current.id != unit.id else None
         nxt = next((lk.unit for lk in _event_links([links[-1].event_id])
@@ -247,18 +249,20 @@ def successor(unit: Unit) -> Unit | None:
         current = nxt
 
 
-def successors(units: Iterable[Unit]) -> dict[int, Unit]:
-    """{unit id: the unit carrying its history today} for the units that ended (one query
-    when none did)."""
+def successors(units: Iterable[Unit], *, on: date | None = None) -> dict[int, Unit]:
+    """{unit id: the unit carrying its history} for the units that ended (one query when
+    none did); ``on``: only the changes in effect on that day (default: every one)."""
     units = list(units)
-    ended = set(db.session.scalars(
-        select(UnitEventLink.unit_id).join(UnitEvent)
-        .where(UnitEventLink.unit_id.in_([u.id for u in units]),
-               UnitEventLink.side == "source", UnitEvent.kind != "rename")))
+    query = (select(UnitEventLink.unit_id).join(UnitEvent)
+             .where(UnitEventLink.unit_id.in_([u.id for u in units]),
+                    UnitEventLink.side == "source", UnitEvent.kind != "rename"))
+    if on is not None:
+        query = query.where(UnitEvent.effective_on <= on)
+    ended = set(db.session.scalars(query))
     found = {}
     for unit in units:
         if unit.id in ended:
-            later = successor(unit)
+            later = successor(unit, on=on)
             if later is not None:
                 found[unit.id] = later
     return found

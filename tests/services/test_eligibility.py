@@ -171,3 +171,21 @@ def test_the_co_thi_dua_goes_to_the_leading_unit():
     tied = PollContext(members=("a", "b", "c"), ranking=("a", "b", "c"),
                        scores={"a": 95.0, "b": 95.0, "c": 80.0})
     assert {p.code: p for p in procedure.polls(tied)}["co-thi-dua"].candidates == ("a", "b")
+
+
+def test_the_campaigns_award_polls_leave_out_a_barred_unit(app, demo):
+    """Through the vote service (what the pages and API list and open): a flagged unit is
+    not a candidate of an award poll."""
+    from core.services import voting
+
+    bloc_rules(app, AwardRules(barring_flags=("inspection",)))
+    board = user("bantdkt")
+    campaign = khoi8()
+    before = {v.spec.code: v.spec.candidates for v in voting.list_polls(campaign, actor=board)}
+    award = next(code for code, candidates in before.items()
+                 if "so-yte" in candidates and code not in ("khoi-truong", "khoi-pho"))
+    with unit_of_work():
+        eligibility.set_flag("so-yte", 2021, "inspection", "Đang thanh tra", actor=board)
+    after = {v.spec.code: v.spec.candidates for v in voting.list_polls(campaign, actor=board)}
+    assert "so-yte" not in after[award]
+    assert set(after[award]) == set(before[award]) - {"so-yte"}
