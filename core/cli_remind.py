@@ -13,7 +13,7 @@ from datetime import date
 
 import click
 
-from core.services import clock, notifications
+from core.services import clock, notifications, unit_changes
 from core.unit_of_work import unit_of_work
 
 
@@ -32,7 +32,8 @@ def _day(ctx, param, value: str | None) -> date | None:
 @click.option("--dry-run", is_flag=True, help="List the reminders due; record and send nothing.")
 def remind_command(today: date | None, dry_run: bool) -> None:
     """Give the day's reminders: in-app notices and e-mails (due in 7 and 1 days, overdue,
-    polls open, documents waiting to be issued)."""
+    polls open, documents waiting to be issued). First, unit renames and mergers recorded
+    ahead of their date take effect."""
     today = today or clock.today()
     if dry_run:
         with unit_of_work():
@@ -43,6 +44,11 @@ def remind_command(today: date | None, dry_run: bool) -> None:
         click.echo(f"Ngày {today:%d/%m/%Y}: {len(report.planned)} lời nhắc sẽ được gửi "
                    "(chạy thử, chưa ghi, chưa gửi).")
         return
+    with unit_of_work():
+        # Unit changes recorded ahead of their date take effect (names, active flags).
+        changed = unit_changes.catch_up(today)
+    if changed:
+        click.echo(f"Thay đổi đơn vị có hiệu lực: {', '.join(changed)}.")
     with unit_of_work():
         report = notifications.run(today)
     with unit_of_work():

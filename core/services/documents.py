@@ -341,6 +341,23 @@ def every(campaign: Campaign) -> list[tuple[DocumentKind, Unit | None]]:
             for unit in (units if kind.per_unit else [None]) if exists(campaign, kind, unit)]
 
 
+def awaiting_issue(campaign: Campaign) -> list[tuple[str, str, Unit | str]]:
+    """Documents ready to be issued and not issued yet — their step settled, nothing
+    blocking on their checklist — as (name, title, issuer): the issuing unit, or "board"
+    when the board hosts the step. For the daily reminders (core/services/notifications.py)."""
+    issued = {row.name for row in _versions(campaign) if row.replaced_at is None}
+    found: list[tuple[str, str, Unit | str]] = []
+    for kind, unit in every(campaign):
+        name = _document_name(kind, unit)
+        if name in issued or not is_final(campaign, kind.phase):
+            continue
+        if any(item["blocking"] for item in checklist(campaign, kind, unit)):
+            continue
+        title = f"{kind.title} — {unit.name}" if unit is not None else kind.title
+        found.append((name, title, issuing_unit(campaign, kind, unit) or "board"))
+    return found
+
+
 def catalogue(campaign: Campaign, *, actor: User) -> list[dict[str, Any]]:
     """Every document of the campaign that exists: the bloc's, and each unit's own for the
     units that sent that work. ``status`` is "issued" (with its number and date) or

@@ -262,10 +262,18 @@ def test_the_database_refuses_a_reminder_twice(app, demo):
                                     subject="x", slot="", sent_at=clock.now()))
 
 
-def test_a_played_year_reminds_nobody_once_its_steps_are_settled(app, played_year):
+def test_a_played_year_reminds_only_the_issuers_once_its_steps_are_settled(app, played_year):
     """After the whole 2021 year (registration closed, reviews held, verification locked,
     every result published), so-tuphap — which never registered — is not told it is late:
-    the steps are final."""
-    assert run(date(2022, 2, 25)) == []
+    the steps are final. What is left is issuing the documents (the real documents service):
+    each issuer is told once per document, and an issued document is not mentioned."""
+    given = run(date(2022, 2, 25))
+    assert given and {g.reminder.kind for g in given} == {"document_awaiting"}
+    assert not any(g.reminder.user.username.startswith("tuphap") for g in given)
+    subjects = {g.reminder.subject for g in given}
+    assert {"to-trinh", "bang-tong-hop-diem", "tu-cham-diem-so-yte"} <= subjects
+    assert "dang-ky-so-tuphap" not in subjects  # never registered: no such document
+    assert {g.reminder.user.username for g in given if g.reminder.subject == "to-trinh"} \
+        == {"tttt.canbo", "tttt.thutruong"}  # the leader hosts the vote
     at(app, 2022, 3, 10, 9, 0)
-    assert run(date(2022, 3, 10)) == []
+    assert run(date(2022, 3, 10)) == []  # once per document
