@@ -257,3 +257,9 @@ def format_points(value: Any) -> str:
     if number == number.to_integral_value():
         return str(int(number))
     return f"{number.normalize():f}".replace(".", ",")
+
+
+def head_title(short_name: str) -> str:
+    """The title a unit's head signs with: a department (Sở) is headed by its Giám đốc,
+    any other unit by its Thủ trưởng. One rule for every document that prints it."""
+    return "GIÁM ĐỐC" if (short_name or "").strip().upper().startswith("SỞ") else "THỦ TRƯỞNG"

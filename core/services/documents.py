@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from core.domain import Action, Deliverable, Role, policy
+from core.domain import Action, Deliverable, Role, policy, vocabulary
 from core.domain.policy import HOST_ROLE
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -831,8 +831,8 @@ def _issuer(campaign: Campaign, kind: DocumentKind, unit: Unit | None) -> dict[s
 
 
 def head_title(unit: Unit) -> str:
-    """The signer's title: a department (Sở) is headed by its Giám đốc."""
-    return "GIÁM ĐỐC" if unit.short_name.upper().startswith("SỞ") else "THỦ TRƯỞNG"
+    """The signer's title (core.domain.vocabulary.head_title: a Sở's head is its Giám đốc)."""
+    return vocabulary.head_title(unit.short_name)
 
 
 def _head_name(unit: Unit | None) -> str:

@@ -50,6 +50,7 @@ from core.domain import (
     Role,
 )
 from core.domain.policy import HOST_ROLE
+from core.domain.vocabulary import head_title
 from core.extensions import db
 from core.models import (
     Campaign,
@@ -94,11 +95,8 @@ def _heads(unit_ids: list[int]) -> dict[int, str]:
 
 
 def _head_title(unit: Unit) -> str:
-    """The head's title with the unit's short name: "GIÁM ĐỐC SỞ Y TẾ". The rule of
-    ``documents.head_title`` (a department is headed by its Giám đốc), which this module may
-    not import: documents imports the dossier."""
-    short = unit.short_name.upper()
-    return f"{'GIÁM ĐỐC' if short.startswith('SỞ') else 'THỦ TRƯỞNG'} {short}"
+    """The head's title with the unit's short name: "GIÁM ĐỐC SỞ Y TẾ"."""
+    return f"{head_title(unit.short_name)} {unit.short_name.upper()}"
 
 
 def _role_label(role: str) -> str:
