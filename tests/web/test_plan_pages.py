@@ -292,3 +292,24 @@ def test_voting_parameters_and_settings_in_the_form(admin, demo):
     refused = admin.post("/admin/plans/khoi-8/2022", data=data)
     assert refused.status_code == 422
     assert "Không có quy trình bỏ phiếu" in parse(refused).by_id("plan-problems").text
+
+
+def test_the_amendment_page_is_in_the_leaders_menu(app, demo):
+    from core.domain import Action
+    from core.services import campaign_state, campaigns
+    from tests.support import page_client
+
+    campaign = campaigns.get_campaign("khoi-8", 2021)
+    page = "/campaigns/khoi-8/2021/thang-diem/dieu-chinh"
+    leader = page_client(app, "tttt.canbo")
+    member = page_client(app, "yte.canbo")
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import User
+
+    leader_user = db.session.scalar(select(User).where(User.username == "tttt.canbo"))
+    allowed = campaign_state.allowed(Action.ADJUST_TABLE, leader_user, campaign)
+    home = leader.get("/campaigns/khoi-8/2021").get_data(as_text=True)
+    assert (page in home) == bool(allowed)
+    assert page not in member.get("/campaigns/khoi-8/2021").get_data(as_text=True)

@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from core.domain import Deliverable
+from core.domain import Action, Deliverable
 from core.models import Campaign
-from core.services import campaigns, permissions, progress
+from core.services import campaign_state, campaigns, permissions, progress
 
 bp = Blueprint("cycle", __name__, url_prefix="/campaigns/<bloc>/<int:year>")
 
@@ -62,6 +62,8 @@ def nav_links(campaign: Campaign) -> list[dict[str, Any]]:
         links.append((_l("Theo dõi tiến độ"), url_for("cycle.status_page", **args)))
     if permissions.can_verify(current_user, campaign):
         links.append((_l("Thẩm định"), url_for("cycle.verification_index", **args)))
+    if campaign_state.allowed(Action.ADJUST_TABLE, current_user, campaign):
+        links.append((_l("Điều chỉnh thang điểm"), url_for("amend.amend", **args)))
     if role is not None or board or admin:
         links += [(_l("Các bản đăng ký"), url_for("cycle.registrations_index", **args)),
                   (_l("Xếp hạng"), url_for("cycle.ranking_page", **args)),
@@ -124,6 +126,7 @@ def _cycle_globals() -> dict[str, Any]:
 
 # The pages: each module registers its routes on ``bp`` (endpoints stay ``cycle.<function>``).
 from core.web.cycle import (  # noqa: E402
+    drafts,
     ranking,
     registration,
     reports,
@@ -133,5 +136,5 @@ from core.web.cycle import (  # noqa: E402
 )
 from core.web.cycle.status import iso_date  # noqa: E402
 
-__all__ = ["bp", "due_panel", "iso_date", "nav_links", "ranking", "registration", "reports",
+__all__ = ["bp", "drafts", "due_panel", "iso_date", "nav_links", "ranking", "registration", "reports",
            "scores", "status", "verification"]
