@@ -192,6 +192,22 @@ def audit_checkpoint(out):
         click.echo(body)
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (imports) on the Redis queue.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst):
+    """Run the background jobs' worker (THIDUA_REDIS_URL): one process is enough for a
+    province; run it under systemd next to gunicorn (docs/operations.md)."""
+    from core.services import jobs
+
+    try:
+        jobs.worker(current_app._get_current_object(), burst=burst)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.command("demo")
 @transactional
 def demo_command():
@@ -280,6 +296,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(plugins_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(jobs_cli)
     from core.cli_remind import remind_command
 
     app.cli.add_command(remind_command)

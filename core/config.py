@@ -93,6 +93,10 @@ def from_environment(instance_path: str) -> dict:
         # anchor file kept outside the database (empty: no anchor).
         "THIDUA_AUDIT_KEY": os.environ.get("THIDUA_AUDIT_KEY", "").strip() or None,
         "THIDUA_AUDIT_ANCHOR": os.environ.get("THIDUA_AUDIT_ANCHOR"),
+        # Background jobs (core/services/jobs.py): the Redis of the queue (unset: jobs run in
+        # the request that asks for them); THIDUA_JOBS=sync forces that.
+        "THIDUA_REDIS_URL": os.environ.get("THIDUA_REDIS_URL", "").strip() or None,
+        "THIDUA_JOBS": os.environ.get("THIDUA_JOBS", "").strip().lower() or None,
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
         "THIDUA_TRUSTED_PROXIES": int(os.environ.get("THIDUA_TRUSTED_PROXIES", "0") or 0),
         # The province's SMTP server for reminders (core/services/mail.py); no host: no mail.

@@ -153,3 +153,4 @@ def token_required(view):
 from core.api import cycle, documents, meeting, notices, openapi, routes, voting  # noqa: E402,F401,I001  (register the routes)
 from core.api import plans  # noqa: E402,F401  (plans as data: register the routes)
 from core.api import units  # noqa: E402,F401  (units through time: register the routes)
+from core.api import jobs  # noqa: E402,F401  (background jobs: register the routes)

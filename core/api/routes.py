@@ -186,6 +186,17 @@ def import_people():
     data, name = upload.read(), upload.filename or ""
     kind = request.form.get("kind") or None
     if request.form.get("apply", "").lower() in ("1", "true", "yes"):
+        if request.form.get("background", "").lower() in ("1", "true", "yes"):
+            # 202 and the job to follow (GET /api/v1/jobs/{id}); without a queue it has run.
+            from core.services import jobs
+
+            imports.check(data, name, kind=kind, actor=current_api_user())  # the rights
+            job = jobs.submit("import_people", {"filename": name[-200:], "kind": kind},
+                              actor=current_api_user(), data=data)
+            response = jsonify({"job": job.id, "status": job.status})
+            response.status_code = 202
+            response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+            return response
         report = imports.apply(data, name, kind=kind, actor=current_api_user())
         return created(report.to_dict())
     return jsonify(imports.check(data, name, kind=kind, actor=current_api_user()).to_dict())

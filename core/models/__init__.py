@@ -21,6 +21,7 @@ from core.models.blocs import (
 )
 from core.models.documents import DocumentRegister, IssuedDocument
 from core.models.drafts import FormDraft
+from core.models.jobs import JOB_STATUSES, Job
 from core.models.lineage import (
     UNIT_EVENT_KINDS,
     UNIT_FLAG_KINDS,

@@ -17,6 +17,7 @@ import csv
 import io
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,7 +254,8 @@ def _check_users(rows: list[list[Any]], report: ImportReport, known_units: set[s
             report.users.append({**payload, "generated": generated})
 
 
-def apply(data: bytes, filename: str, *, kind: str | None, actor: User) -> ImportReport:
+def apply(data: bytes, filename: str, *, kind: str | None, actor: User,
+          progress: Callable[[int, int, str], None] | None = None) -> ImportReport:
     """Write every row when no row has a problem: each unit and user through
     ``accounts.create_unit`` / ``accounts.create_user`` (their own rules and audit events),
     all in the caller's one transaction, so a failure on any row leaves nothing written."""
@@ -263,14 +265,19 @@ def apply(data: bytes, filename: str, *, kind: str | None, actor: User) -> Impor
                                fields={"rows": [f"{r.sheet} dòng {r.row}: {'; '.join(r.errors)}"
                                                 for r in report.rows if r.errors]
                                        + report.file_errors})
-    for row in report.units:
+    total = len(report.units) + len(report.users)
+    for done, row in enumerate(report.units, 1):
         accounts.create_unit(row["code"], row["name"], row["short_name"], actor=actor)
-    for row in report.users:
+        if progress:
+            progress(done, total, f"Đơn vị {row['code']}")
+    for done, row in enumerate(report.users, len(report.units) + 1):
         accounts.create_user(row["username"], row["full_name"], row["password"],
                              unit_code=row["unit"] or None, role=row["role"] or None,
                              board=row["board"], admin=row["admin"], actor=actor)
         if row["generated"]:
             report.passwords[row["username"]] = row["password"]
+        if progress:  # a background job shows it (core/services/jobs.py)
+            progress(done, total, f"Tài khoản {row['username']}")
     audit.record("import.apply", "import", filename[:120], actor=actor, details={
         "units": [u["code"] for u in report.units],
         "users": [u["username"] for u in report.users]})

@@ -106,6 +106,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notices.bp)
     from core.web import signatures
     app.register_blueprint(signatures.bp)
+    from core.web import jobs
+    app.register_blueprint(jobs.bp)
     mail.init_app(app)
 
     login_manager.login_view = "auth.login"

@@ -461,6 +461,15 @@ def import_apply():
             "Không tìm thấy tệp đã xem trước (tệp đã được nhập, đã quá hạn hoặc thuộc phiên "
             "làm việc khác). Vui lòng tải tệp lên lại.")], status=409)
     data, filename, kind = staged
+    from core.services import jobs
+
+    if jobs.redis_connection() is not None:
+        # A queue and its worker: the import runs in the background with a progress bar.
+        job = jobs.submit("import_people", {"filename": filename, "kind": kind},
+                          actor=current_user, data=data)
+        _discard(apply_form.token.data)
+        session.pop("import", None)
+        return redirect(url_for("jobs.page", job_id=job.id), 303)
     try:
         report = imports.apply(data, filename, kind=kind, actor=current_user)
     except DomainError as exc:
