@@ -160,6 +160,16 @@ def province(campaign: Campaign | None = None) -> Province:
         "office_parent": config.get("THIDUA_OFFICE_PARENT") or "",
         "council_name": config["THIDUA_COUNCIL_NAME"],
     }
+    if campaign is not None:
+        # A plan stored as data may set its own (the 2026 Vĩnh Long bloc): its
+        # "document_settings" name the province as "province"; then a campaign's frozen
+        # override, if any.
+        from core.services import plan_documents
+
+        stored = plan_documents.document_settings(campaign.bloc.code, campaign.year)
+        if "province" in stored:
+            stored["name"] = stored.pop("province")
+        values.update({k: v for k, v in stored.items() if k in values and v})
     override = (campaign.snapshot or {}).get("province") if campaign is not None else None
     if isinstance(override, dict):
         values.update({k: str(v) for k, v in override.items() if k in values and v})

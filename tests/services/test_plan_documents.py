@@ -367,6 +367,19 @@ def test_the_demo_opens_the_2026_vinh_long_year(tmp_path):
             board = page_client(app, "bantdkt").get("/board/2026")
             assert board.status_code == 200
             assert "Khối thi đua Khối 8 tỉnh Vĩnh Long (minh họa)" in text(board)
+            # Its documents are issued in Vĩnh Long by its office, as the plan's settings say
+            # (Khối 8 2021 stays in Trà Vinh, from the configuration).
+            from core.services import documents
+            from tests.support.rendered_documents import pdf_text
+
+            where = documents.province(campaign)
+            assert (where.name, where.place) == ("Vĩnh Long", "Vĩnh Long")
+            assert where.office == "Phòng Thi đua, khen thưởng (Sở Nội vụ tỉnh Vĩnh Long)"
+            draft = documents.render(campaign, documents.KINDS["ke-hoach"], None, draft=True)
+            assert "Vĩnh Long, ngày" in pdf_text(draft)
+            old = db.session.scalar(select(Campaign).where(Campaign.year == 2021,
+                                                           Campaign.bloc.has(code="khoi-8")))
+            assert documents.province(old).place == "Trà Vinh"
             # With the province-wide plugin loaded, a stored plan's own voting still wins.
             admin = db.session.scalar(select(User).where(User.username == "admin"))
             plans.save(khoi8_2022(app.extensions["thidua"]), actor=admin,
