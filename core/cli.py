@@ -168,7 +168,7 @@ def audit_verify(checkpoints):
         raise click.ClickException("Nhật ký hoặc dữ liệu không toàn vẹn:\n" + "\n".join(problems))
     click.echo(f"Nhật ký toàn vẹn: {report.checked} sự kiện, mã cuối {report.head}"
                + (f"; đã so với {len(against)} mốc" if against else "") + ".")
-    problems = voting.consistency_problems()
+    problems = voting.consistency_problems() + voting.stored_results_problems()
     if problems:
         raise click.ClickException("Số liệu bỏ phiếu không khớp:\n" + "\n".join(problems))
     click.echo("Bỏ phiếu: số đơn vị đã bỏ phiếu, số phiếu đã kiểm, số mã biên nhận và số sự "

@@ -327,7 +327,8 @@ def record_paper_count(campaign: Campaign, code: str, counts: Any, *,
     audit.record("poll.close", "poll", f"{_object_id(campaign)}/{code}", actor=actor,
                  details={"mode": "paper", "voted": result.voted, "valid": result.valid,
                           "elected": list(result.elected), "runoff": list(result.runoff),
-                          **{k: numbers[k] for k in COUNT_FIELDS}})
+                          **{k: numbers[k] for k in COUNT_FIELDS},
+                          "result_digest": voting.result_digest(stored)})
     return outcome
 
 

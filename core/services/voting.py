@@ -426,6 +426,22 @@ def check_choices(campaign: Campaign, poll: Poll | PollSpec, voter: str,
     procedure(campaign).check_ballot(spec, voter, choices)
 
 
+def ballots_digest(ballots: list[Any]) -> str:
+    """The counted ballots as a set (order-free), keyed with the audit key (so a digest of a
+    few ballots cannot be brute-forced into their choices by whoever reads the log)."""
+    lines = sorted(json.dumps(b, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                   for b in ballots)
+    return audit.keyed("ballots", "\n".join(lines))
+
+
+def result_digest(stored: dict[str, Any]) -> str:
+    """The stored result (counts, elected, turnout…), keyed: frozen in the ``poll.close``
+    event, so a result edited in the database no longer matches it."""
+    body = {k: v for k, v in stored.items() if k != "result_digest"}
+    return audit.keyed("result", json.dumps(body, sort_keys=True, ensure_ascii=False,
+                                            separators=(",", ":"), default=str))
+
+
 def receipts_digest(hashes: list[str]) -> str:
     """SHA-256 of the sorted receipt hashes, one per line: anyone can recompute it from the
     published list (``printf '%s\\n' … | sha256sum`` without the last newline)."""
@@ -508,7 +524,8 @@ def close_poll(campaign: Campaign, code: str, *, actor: User,
         .where(VoterRoll.poll_id == poll.id))]
     result = counter.tally(spec_of(poll), ballots, context(campaign, roll))
     stored = result.to_dict() if result.quorum_met else _turnout_only(result.to_dict())
-    stored.update({"counted": len(ballots), "receipts": len(hashes), "receipts_digest": digest})
+    stored.update({"counted": len(ballots), "receipts": len(hashes), "receipts_digest": digest,
+                   "ballots_digest": ballots_digest(ballots)})
     poll.status, poll.closed_at = "closed", clock.now()
     head = audit.head_hash()
     outcome = PollOutcome(poll_id=poll.id, result=stored,
@@ -529,7 +546,9 @@ def close_poll(campaign: Campaign, code: str, *, actor: User,
                  actor=actor, details={"voted": stored["voted"], "valid": stored["valid"],
                                        "elected": stored["elected"],
                                        "runoff": stored["runoff"],
-                                       "receipts": len(hashes), "receipts_digest": digest})
+                                       "receipts": len(hashes), "receipts_digest": digest,
+                                       "ballots_digest": stored["ballots_digest"],
+                                       "result_digest": result_digest(stored)})
     return outcome
 
 
@@ -624,6 +643,34 @@ def consistency_summary(report: dict[str, Any], *, paper: bool = False) -> dict[
         text += " " + _("Danh sách biên nhận đã bị thay đổi sau khi kiểm phiếu.")
     text += " " + _("Báo ngay cho Ban Thi đua – Khen thưởng tỉnh.")
     return {"ok": False, "text": text}
+
+
+def stored_results_problems() -> list[str]:
+    """Every counted poll whose ballots or stored result no longer match what its
+    ``poll.close`` event froze (keyed digests): ballots changed, added or removed, or a result
+    edited in the database. Polls closed before the digests existed are skipped."""
+    problems = []
+    closes = {}
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "poll.close").order_by(AuditEvent.id)):
+        closes[event.object_id] = event.details or {}
+    for poll in db.session.scalars(select(Poll).where(Poll.status.in_(("closed", "published")))
+                                   .order_by(Poll.id)):
+        path = _poll_path(poll.campaign, poll)
+        frozen = closes.get(path) or {}
+        outcome = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == poll.id))
+        if "result_digest" in frozen and (
+                outcome is None or result_digest(outcome.result) != frozen["result_digest"]):
+            problems.append(f"{path}: kết quả đã lưu khác với kết quả chốt khi kết thúc "
+                            "(kết quả bị sửa ngoài ứng dụng) — KHÔNG KHỚP.")
+        if "ballots_digest" in frozen:
+            ballots = list(db.session.scalars(select(OpenedBallot.choices)
+                                              .where(OpenedBallot.poll_id == poll.id)))
+            if ballots_digest(ballots) != frozen["ballots_digest"]:
+                problems.append(f"{path}: các phiếu đã mở ({len(ballots)}) khác với các phiếu "
+                                "đã kiểm khi kết thúc (phiếu bị sửa, thêm hoặc xóa) — KHÔNG "
+                                "KHỚP.")
+    return problems
 
 
 def consistency_problems() -> list[str]:

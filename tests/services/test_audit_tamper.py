@@ -176,3 +176,56 @@ def test_the_chain_is_keyed(app, demo):
     report = audit.verify_chain()
     assert not report.ok and report.broken_at == first.id
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+
+
+# -- the vote: ballots and results a database writer changes after the count ---------------
+
+def _counted_poll():
+    from core.models import Poll
+
+    return db.session.scalar(select(Poll).where(Poll.status == "published",
+                                                Poll.code == "bang-khen"))
+
+
+@pytest.fixture
+def counted(app, played_year, runner):
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_a_changed_ballot_is_detected(app, counted):
+    from core.models import OpenedBallot
+
+    poll = _counted_poll()
+    ballot = db.session.scalar(select(OpenedBallot).where(OpenedBallot.poll_id == poll.id))
+    ballot.choices = list(reversed(ballot.choices)) if len(ballot.choices) > 1 \
+        else ["so-tuphap"]
+    db.session.commit()
+    result = _verify(counted)
+    assert result.exit_code != 0
+    assert "bang-khen" in result.output and "phiếu bị sửa, thêm hoặc xóa" in result.output
+
+
+def test_an_added_ballot_is_detected(app, counted):
+    import uuid
+
+    from core.models import OpenedBallot
+
+    poll = _counted_poll()
+    db.session.add(OpenedBallot(id=str(uuid.uuid4()), poll_id=poll.id, choices=["so-tuphap"]))
+    db.session.commit()
+    result = _verify(counted)
+    assert result.exit_code != 0 and "bang-khen" in result.output
+
+
+def test_an_edited_stored_result_is_detected(app, counted):
+    from core.models import PollOutcome
+
+    poll = _counted_poll()
+    outcome = db.session.scalar(select(PollOutcome).where(PollOutcome.poll_id == poll.id))
+    outcome.result = {**outcome.result, "elected": ["so-tuphap"]}
+    db.session.commit()
+    result = _verify(counted)
+    assert result.exit_code != 0
+    assert "kết quả bị sửa ngoài ứng dụng" in result.output
