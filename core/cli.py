@@ -200,10 +200,10 @@ jobs_cli = AppGroup("jobs", help="Background jobs (imports) on the Redis queue."
 def jobs_worker(burst):
     """Run the background jobs' worker (THIDUA_REDIS_URL): one process is enough for a
     province; run it under systemd next to gunicorn (docs/operations.md)."""
-    from core.services import jobs
+    from core import jobs_worker
 
     try:
-        jobs.worker(current_app._get_current_object(), burst=burst)
+        jobs_worker.worker(current_app._get_current_object(), burst=burst)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
 

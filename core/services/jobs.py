@@ -3,7 +3,7 @@
 A job is a row of ``jobs`` (who asked, for what, how it ended) and, while it runs, an RQ job
 on the province's Redis (``THIDUA_REDIS_URL``) whose ``meta`` holds the progress (done,
 total, a line of text). ``flask --app wsgi jobs worker`` runs the queue's worker with the
-app's context. Without Redis (or with ``THIDUA_JOBS=sync``) a job runs at once, in the
+app's context (core/jobs_worker.py: it opens the units of work a service never does). Without Redis (or with ``THIDUA_JOBS=sync``) a job runs at once, in the
 request that asked for it: the same code, only without a progress bar.
 
 Jobs are registered here by kind (:data:`KINDS`); each runs in its own unit of work (all or
@@ -117,7 +117,7 @@ def enqueue_after_commit(session) -> None:
         if target is None:  # Redis went away since: the job stays queued, said plainly
             current_app.logger.error("job %s not queued: Redis does not answer", job_id)
             continue
-        target.enqueue("core.services.jobs.run_queued", job_id, job_id=job_id,
+        target.enqueue("core.jobs_worker.run_queued", job_id, job_id=job_id,
                        job_timeout=3600, result_ttl=3600, failure_ttl=86400)
 
 
@@ -127,58 +127,18 @@ def _run_here(job: Job, actor: User) -> None:
     job.status = "running"
     try:
         with db.session.begin_nested():
-            result = KINDS[job.kind].run(_params(job), actor, lambda *a: None)
+            result = KINDS[job.kind].run(params_of(job), actor, lambda *a: None)
     except DomainError as exc:
         job.status, job.error, job.finished_at = "failed", str(exc.message), clock.now()
         raise
     job.status, job.result, job.finished_at = "done", result, clock.now()
 
 
-def _params(job: Job) -> dict[str, Any]:
+def params_of(job: Job) -> dict[str, Any]:
     params = dict(job.params)
     if "blob" in params:
         params["data"] = attachments.storage_path(params.pop("blob")).read_bytes()
     return params
-
-
-def run_queued(job_id: str) -> None:
-    """The worker's entry point (inside the app's context: see :func:`worker`)."""
-    from rq import get_current_job
-
-    from core.unit_of_work import unit_of_work
-
-    current = get_current_job()
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        if current is not None:
-            current.meta.update({"done": done, "total": total, "message": message})
-            current.save_meta()
-
-    with unit_of_work():
-        job = db.session.get(Job, job_id)
-        if job is None or job.status != "queued":
-            return
-        job.status = "running"
-    with unit_of_work():
-        job = db.session.get(Job, job_id)
-        actor = db.session.get(User, job.created_by)
-        params = _params(job)
-    try:
-        with unit_of_work():
-            result = KINDS[job.kind].run(params, actor, progress)
-            job = db.session.get(Job, job_id)
-            job.status, job.result, job.finished_at = "done", result, clock.now()
-            audit.record("job.done", "job", job_id, actor=actor, details={"kind": job.kind})
-    except Exception as exc:  # the job's own transaction rolled back: record why
-        message = str(exc.message) if isinstance(exc, DomainError) else \
-            "Lỗi hệ thống khi chạy công việc; quản trị viên xem nhật ký máy chủ."
-        if not isinstance(exc, DomainError):
-            current_app.logger.exception("job %s failed", job_id)
-        with unit_of_work():
-            job = db.session.get(Job, job_id)
-            job.status, job.error, job.finished_at = "failed", message, clock.now()
-            audit.record("job.failed", "job", job_id, actor=actor,
-                         details={"kind": job.kind, "error": message[:500]})
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -229,22 +189,6 @@ def take_result(job: Job, *, actor: User) -> dict[str, Any] | None:
         return result
     result.pop("secrets", None)
     return result
-
-
-# -- the worker ------------------------------------------------------------------------------
-
-def worker(app, *, burst: bool = False) -> None:
-    """Run the queue's worker inside the app's context (``flask --app wsgi jobs worker``)."""
-    # SimpleWorker runs each job in this process (no fork): the app's database connections
-    # are never shared with a forked child, and the app context is this one.
-    from rq import SimpleWorker
-
-    with app.app_context():
-        connection = redis_connection()
-        if connection is None:
-            raise RuntimeError("Không kết nối được Redis (THIDUA_REDIS_URL): không chạy "
-                               "được hàng đợi công việc.")
-        SimpleWorker([QUEUE], connection=connection).work(burst=burst, with_scheduler=False)
 
 
 # -- the jobs ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from core import jobs_worker
 from core.extensions import db
 from core.models import Job, Unit, User
 from core.services import jobs
@@ -64,7 +65,7 @@ def test_an_import_runs_in_the_background_with_progress(queued):
     admin = bearer(api_token(queued.test_client(), "admin"))
     assert queued.test_client().get(f"/api/v1/jobs/{job_id}", headers=admin) \
         .get_json()["status"] == "queued"
-    jobs.worker(queued, burst=True)  # the worker takes it (in this process)
+    jobs_worker.worker(queued, burst=True)  # the worker takes it (in this process)
     db.session.expire_all()
     assert _count(User) == users_before + 3
     status = queued.test_client().get(f"/api/v1/jobs/{job_id}", headers=admin).get_json()
@@ -100,7 +101,7 @@ def test_the_import_page_hands_over_to_the_job_page(queued):
     assert applied.status_code == 303 and applied.headers["Location"].startswith("/jobs/")
     waiting = client.get(applied.headers["Location"]).get_data(as_text=True)
     assert "Đang chờ đến lượt" in waiting and "job_progress.js" in waiting
-    jobs.worker(queued, burst=True)
+    jobs_worker.worker(queued, burst=True)
     done = client.get(applied.headers["Location"]).get_data(as_text=True)
     assert "Đã nhập 2 đơn vị và 3 tài khoản" in done
 
@@ -115,7 +116,7 @@ def test_a_job_that_fails_writes_nothing_and_says_why(queued):
     with unit_of_work():
         accounts.create_unit("so-xd", "Sở Xây dựng", "Sở XD", actor=None)
     before = row_counts()
-    jobs.worker(queued, burst=True)
+    jobs_worker.worker(queued, burst=True)
     db.session.expire_all()
     job = db.session.get(Job, job_id)
     assert job.status == "failed"
