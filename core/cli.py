@@ -300,3 +300,6 @@ def init_app(app: Flask) -> None:
     from core.cli_remind import remind_command
 
     app.cli.add_command(remind_command)
+    from core import cli_maintenance
+
+    cli_maintenance.init_app(app)  # attachments check, backup, restore

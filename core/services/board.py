@@ -172,9 +172,9 @@ def proposals_workbook(year: int, *, actor: User) -> bytes:
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFG", (44, 36, 40, 10, 12, 14, 12), strict=True):
         sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    from core.services.exports import workbook_bytes
+
+    return workbook_bytes(book)  # every cell neutralised against formulas
 
 
 def proposals_pdf(year: int, *, actor: User) -> bytes:

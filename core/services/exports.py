@@ -1,10 +1,18 @@
 """The campaign's workbook (openpyxl): registrations, self and verified scores per criterion
 per unit, ranking, poll results. Vietnamese headers, numbers stored as numbers, frozen header
-rows. Cell values that look like formulas are written as text, never as formulas."""
+rows.
+
+Every cell the app writes, in any workbook or CSV, goes through one rule (:func:`formula_like`)
+so a unit's name such as ``=HYPERLINK(...)`` or `` @SUM(...)`` is written as text, never as a
+formula (CSV injection): in a workbook the cell is a string with Excel's quote prefix
+(:func:`workbook_bytes`, used by every writer), in a CSV the value gets a leading apostrophe
+(:func:`csv_bytes`). The import's formula filter uses the same rule."""
 
 from __future__ import annotations
 
+import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
@@ -27,12 +35,58 @@ from core.models import (
 from core.services import permissions, scoring
 from core.services.cycle import criteria_rows
 
+# What starts a formula in Excel, LibreOffice or Google Sheets (OWASP's CSV injection list,
+# with the full-width forms of = + - @).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
-def _safe(value: Any) -> Any:
-    """Text starting with '=', '+', '-' or '@' is prefixed so spreadsheets never evaluate it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+
+def formula_like(value: Any) -> bool:
+    """Text a spreadsheet could take for a formula: starting with =, +, -, @, a tab or a
+    carriage return, also after leading spaces."""
+    if not isinstance(value, str):
+        return False
+    return value.lstrip(" \u00a0\u3000")[:1] in FORMULA_STARTS
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV file: formula-like text gets a leading apostrophe."""
+    return "'" + value if formula_like(value) else value
+
+
+def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
+    """Rows as a UTF-8 CSV (with a byte-order mark, so Excel reads Vietnamese), every cell
+    neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_cell("" if v is None else v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def neutralise_cell(cell: Any) -> None:
+    """Make a workbook cell holding formula-like text a plain string cell with the quote
+    prefix (Excel shows the text and never evaluates it, even after editing the cell)."""
+    value = cell.value
+    if isinstance(value, str) and (cell.data_type == "f" or formula_like(value)):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def neutralise_workbook(book: Workbook) -> None:
+    """Every cell of every sheet (the app writes no formulas: a cell of type formula is text
+    openpyxl took for one)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                neutralise_cell(cell)
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """The workbook as .xlsx bytes, every cell neutralised: what every writer returns."""
+    neutralise_workbook(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list[Any]],
@@ -43,7 +97,7 @@ def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list[A
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append(list(row))
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -110,9 +164,7 @@ def workbook(campaign: Campaign, *, actor: User) -> bytes:
                               "Có" if result["quorum_met"] else "Không",
                               "Đã công bố" if poll.status == "published" else "Chưa công bố"])
     _sheet(book, "Kết quả bỏ phiếu", ["Mã cuộc bỏ phiếu", "Nội dung", "Đơn vị", "Số phiếu",
-                                       "Tỷ lệ", "Đạt", "Trúng", "Cử tri", "Đã bỏ phiếu",
+                                       "Tỷ lệ", "Đạt", "Được suy tôn", "Cử tri", "Đã bỏ phiếu",
                                        "Phiếu hợp lệ", "Đủ số lượng", "Công bố"],
            vote_rows, [16, 40, 14, 10, 10, 8, 8, 10, 12, 12, 12, 14])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -28,6 +28,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import Unit, User
 from core.services import accounts, audit, permissions
+from core.services.exports import formula_like
 
 UNIT_COLUMNS = {"code": ("code", "mã đơn vị", "mã"), "name": ("name", "tên đơn vị", "tên"),
                 "short_name": ("short_name", "tên viết tắt", "viết tắt")}
@@ -136,7 +137,7 @@ def _check_cells(values: list[Any], result: RowResult) -> None:
     for value in values:
         if isinstance(value, _Formula):
             result.errors.append(f"Ô {value[1:]} chứa công thức; hãy nhập giá trị.")
-        elif isinstance(value, str) and value[:1] in ("=", "+", "@"):
+        elif formula_like(value):  # also after leading spaces or a tab
             result.errors.append(f"Giá trị “{value[:30]}” trông như công thức; không nhận.")
 
 

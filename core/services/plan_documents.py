@@ -976,9 +976,9 @@ def points_template(document: dict[str, Any] | None = None) -> bytes:
     ):
         help_sheet.append([text])
     help_sheet.column_dimensions["A"].width = 120
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    from core.services.exports import workbook_bytes
+
+    return workbook_bytes(book)  # every cell neutralised against formulas
 
 
 def _cell_number(value: str) -> Any:

@@ -154,9 +154,12 @@ def attach(campaign: Campaign, unit_code: str, kind: str, data: bytes, name: str
     kind = _kind(kind)
     unit = member_unit(campaign, unit_code)
     report, _timing = _editable(campaign, unit, kind, actor, None)
-    file_id, sha256, content_type, shown = attachments.store(data, name)
+    checked = attachments.check(data, name)  # a refused file changes nothing
     if report is None:
         report = _new_report(campaign, unit, kind)
+    # Counted against the report's quota under a lock on its row, then written.
+    file_id, sha256, content_type, shown = attachments.store(data, name, report=report,
+                                                             checked=checked)
     attachment = Attachment(id=file_id, report=report, sha256=sha256, size=len(data),
                             content_type=content_type, display_name=shown,
                             uploaded_at=clock.now(), uploaded_by=actor.id)

@@ -533,9 +533,9 @@ def import_example():
         "Chỉ nhập giá trị, không dùng công thức. Nếu một dòng có lỗi, không dòng nào được nhập.",
     ):
         guide.append([line])
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument."
+    from core.services.exports import workbook_bytes
+
+    return Response(workbook_bytes(book), mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="mau-nhap-du-lieu.xlsx"'})
 

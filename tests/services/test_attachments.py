@@ -2,24 +2,20 @@
 
 import hashlib
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.support import row_counts
 from tests.support.cycle import BASE, Api, at
+from tests.support.files import image_bytes, ooxml_bytes, pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = pdf_bytes()
+PNG = image_bytes("PNG")
 
 
 def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
+    return ooxml_bytes("docx")
 
 
 def upload(api, data: bytes, name: str):
@@ -77,7 +73,7 @@ def test_path_like_name_kept_as_display_text_only(app, officer):
     response = upload(officer, PDF, "../../x")
     assert response.status_code == 201
     body = response.get_json()
-    assert body["name"] == "x"
+    assert body["name"] == "x.pdf"  # the name gets the content's extension
     root = Path(app.config["THIDUA_ATTACHMENTS_DIR"]).resolve()
     assert not (root.parent.parent / "x").exists()
     assert all(p.resolve().is_relative_to(root) for p in root.rglob("*"))

@@ -21,10 +21,11 @@ from tests.support.cycle_pages import (
     submit_registration,
     text,
 )
+from tests.support.files import pdf_bytes
 
 MID = f"{B}/reports/{UNIT}/mid_year"
 END = f"{B}/reports/{UNIT}/year_end"
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: attachments are checked by structure
 
 
 def stored(kind: str = "mid_year"):
@@ -88,7 +89,7 @@ def test_bad_percent_is_refused_and_kept(demo):
     assert response.status_code == 422
     page = text(response)
     assert "Dữ liệu không hợp lệ." in page
-    assert page.count("Tỷ lệ hoàn thành là số nguyên từ 0 đến 100.") >= 2
+    assert page.count(": tỷ lệ hoàn thành là số nguyên từ 0 đến 100.") >= 2
     assert 'id="progress-0-percent-error"' in page and 'id="progress-3-percent-error"' in page
     assert 'value="150"' in page and 'value="bốn mươi"' in page
     assert "Nội dung đã gõ" in page and "Ghi chú đã gõ" in page
