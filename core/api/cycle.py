@@ -7,7 +7,8 @@ from datetime import date
 
 from flask import Response, jsonify, request, send_file
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body
 from core.domain import Deliverable, FrozenPlan
 from core.errors import NotFound, ValidationFailed
 from core.services import (
@@ -49,6 +50,7 @@ def get_registration(bloc: str, year: int, unit: str):
 
 @api_bp.put(f"{BASE}/registrations/<unit>")
 @token_required
+@body(schemas.REGISTRATION)
 def put_registration(bloc: str, year: int, unit: str):
     campaign = campaigns.get_campaign(bloc, year)
     payload = json_body()
@@ -60,6 +62,7 @@ def put_registration(bloc: str, year: int, unit: str):
 
 @api_bp.post(f"{BASE}/registrations/<unit>/return")
 @token_required
+@body(schemas.RETURN)
 def return_registration(bloc: str, year: int, unit: str):
     campaign = campaigns.get_campaign(bloc, year)
     reg = registration.return_for_correction(campaign, unit, json_body().get("reason"),
@@ -77,6 +80,7 @@ def get_report(bloc: str, year: int, unit: str, kind: str):
 
 @api_bp.put(f"{BASE}/reports/<unit>/<kind>")
 @token_required
+@body(schemas.REPORT)
 def put_report(bloc: str, year: int, unit: str, kind: str):
     campaign = campaigns.get_campaign(bloc, year)
     payload = json_body()
@@ -124,6 +128,7 @@ def get_scores(bloc: str, year: int, unit: str):
 
 @api_bp.put(f"{BASE}/scores/<unit>")
 @token_required
+@body(schemas.SCORES)
 def put_scores(bloc: str, year: int, unit: str):
     """Self scores from the unit; verified scores from leader, deputy or board — decided by
     which fields the items carry."""
@@ -145,8 +150,36 @@ def put_scores(bloc: str, year: int, unit: str):
 @token_required
 def lock_verification(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
-    scoring.lock_verification(campaign, actor=current_api_user())
+    force, reason = _override()
+    scoring.lock_verification(campaign, actor=current_api_user(), force=force, reason=reason)
     return jsonify({"locked": True})
+
+
+def _override() -> tuple[object, object]:
+    """``force`` and ``reason`` of an optional JSON body: going ahead with the step's
+    checklist not met (core/services/guards.py; 409 ``checklist_not_met`` without them)."""
+    if not request.content_length and not request.is_json:
+        return False, None
+    payload = json_body()
+    return payload.get("force", False), payload.get("reason")
+
+
+@api_bp.get(f"{BASE}/checklists/<step>")
+@token_required
+def get_checklist(bloc: str, year: int, step: str):
+    """What is still missing before a step is closed (registration, year_end_report),
+    verification is locked (verification) or polls are opened (vote)."""
+    from core.services import guards
+
+    campaign = campaigns.get_campaign(bloc, year)
+    permissions.require(permissions.can_follow_progress(current_api_user(), campaign))
+    if step == "vote":
+        found = guards.polls_checklist(campaign)
+    elif step in (*CLOSABLE, Deliverable.VERIFICATION.value):
+        found = guards.checklist_for(campaign, step)
+    else:
+        raise NotFound("Không có bước này.", code="no_such_step")
+    return jsonify(found.to_dict())
 
 
 @api_bp.get(f"{BASE}/ranking")
@@ -176,6 +209,7 @@ def get_status(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/deadlines")
 @token_required
+@body(schemas.EXTENSION)
 def post_extension(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     payload = json_body()
@@ -198,6 +232,7 @@ def post_extension(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/mid-year-review/close")
 @token_required
+@body(schemas.MID_YEAR_CLOSE)
 def close_mid_year(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     payload = json_body()
@@ -208,6 +243,7 @@ def close_mid_year(bloc: str, year: int):
 
 @api_bp.put(f"{BASE}/criteria")
 @token_required
+@body(schemas.CRITERIA)
 def put_criteria(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     payload = json_body()
@@ -267,7 +303,9 @@ def close_step(bloc: str, year: int, deliverable: str):
     if deliverable not in CLOSABLE:
         raise NotFound("Không có bước này, hoặc bước này đóng bằng thao tác riêng.",
                        code="no_such_step")
-    deadlines.close_step(campaign, deliverable, actor=current_api_user())
+    force, reason = _override()
+    deadlines.close_step(campaign, deliverable, actor=current_api_user(), force=force,
+                         reason=reason)
     return jsonify({"closed": True, "deliverable": deliverable})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +30,7 @@ DELIVERABLE = {kind.value: kind.deliverable.value for kind in ReportKind}
 
 def _kind(kind: str) -> str:
     if kind not in REPORT_KINDS:
-        raise NotFound("Loại báo cáo không hợp lệ (mid_year hoặc year_end).",
+        raise NotFound(_l("Loại báo cáo không hợp lệ (mid_year hoặc year_end)."),
                        code="unknown_report_kind")
     return kind
 
@@ -61,10 +62,10 @@ def registered_targets(campaign: Campaign, unit: Unit) -> dict[str, Any]:
 def _editable(campaign: Campaign, unit: Unit, kind: str, actor: User,
               version: Any) -> tuple[Report | None, deadlines.Timing]:
     permissions.require(permissions.can_write_for_unit(actor, campaign, unit.id),
-                        "Chỉ cán bộ của đơn vị được lập báo cáo của đơn vị mình.")
+                        _l("Chỉ cán bộ của đơn vị được lập báo cáo của đơn vị mình."))
     report = get(campaign, unit, kind)
     if report is not None and report.status == "submitted":
-        raise Conflict("Báo cáo đã gửi; không sửa được.", code="already_submitted")
+        raise Conflict(_l("Báo cáo đã gửi; không sửa được."), code="already_submitted")
     if report is not None:
         check_version(report.version, version)
     timing = deadlines.check_window(campaign, DELIVERABLE[kind], unit.id)
@@ -86,44 +87,48 @@ def save(campaign: Campaign, unit_code: str, kind: str, body: Any, progress: Any
     report, timing = _editable(campaign, unit, kind, actor, version)
     targets = registered_targets(campaign, unit)
     errors: dict[str, list[str]] = {}
-    text = text_field(body, "body", errors, max_length=20000)
+    text = text_field(body, "body", errors, max_length=20000, label=_l("Nội dung báo cáo"))
     entries: dict[str, tuple[int, str]] = {}
     if progress is None:
         progress = []
     if not isinstance(progress, list):
-        errors["progress"] = ["Phải là một danh sách."]
+        errors["progress"] = [_l("Phải là một danh sách.")]
         progress = []
     for index, entry in enumerate(progress):
         key = f"progress[{index}]"
         if not isinstance(entry, dict):
-            errors.setdefault(key, []).append("Mỗi mục tiến độ là một đối tượng.")
+            errors.setdefault(key, []).append(_l("Mỗi mục tiến độ là một đối tượng."))
             continue
         code = entry.get("criterion")
         if not isinstance(code, str) or code not in targets:
             errors.setdefault(key, []).append(
-                f"Tiêu chí '{str(code)[:40]}' không có trong chỉ tiêu đã đăng ký.")
+                _l("Tiêu chí '%(code)s' không có trong chỉ tiêu đã đăng ký.", code=str(code)[:40]))
             continue
         if code in entries:
-            errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
+            errors.setdefault(key, []).append(_l("Tiêu chí %(code)s được nhập hai lần.", code=code))
             continue
         percent = entry.get("percent")
         if isinstance(percent, str) and percent.strip().isdigit():
             percent = int(percent.strip())
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
             errors.setdefault(f"{key}.percent", []).append(
-                "Tỷ lệ hoàn thành là số nguyên từ 0 đến 100.")
+                _l("Tiêu chí %(code)s: tỷ lệ hoàn thành là số nguyên từ 0 đến 100.", code=code))
             continue
-        entries[code] = (percent, text_field(entry.get("note"), f"{key}.note", errors))
+        entries[code] = (percent, text_field(
+            entry.get("note"), f"{key}.note", errors,
+            label=_l("Tiêu chí %(code)s, ghi chú", code=code)))
     raise_if(errors)
     if submit:
         missing = [code for code in targets if code not in entries]
         if missing:
-            raise ValidationFailed("Chưa báo cáo tiến độ cho mọi chỉ tiêu đã đăng ký.",
+            raise ValidationFailed(_l("Chưa báo cáo tiến độ cho mọi chỉ tiêu đã đăng ký."),
                                    code="incomplete",
-                                   fields={"progress": [f"Thiếu: {', '.join(missing)}."]})
+                                   fields={"progress": [_l("Thiếu các tiêu chí: %(codes)s.",
+                                                           codes=", ".join(missing))]})
         if not text:
-            raise ValidationFailed("Cần nhập nội dung báo cáo trước khi gửi.",
-                                   code="incomplete", fields={"body": ["Bắt buộc khi gửi."]})
+            raise ValidationFailed(_l("Cần nhập nội dung báo cáo trước khi gửi."),
+                                   code="incomplete",
+                                   fields={"body": [_l("Nội dung báo cáo: bắt buộc khi gửi.")]})
         if kind == "year_end":
             scoring.require_complete_self_scores(campaign, unit)
 
@@ -179,7 +184,7 @@ def attachment_for_download(campaign: Campaign, unit_code: str, kind: str, attac
             Attachment.id == attachment_id, Report.campaign_id == campaign.id,
             Report.unit_id == unit.id, Report.kind == _kind(kind)))
     if found is None:
-        raise NotFound("Không tìm thấy tệp đính kèm.")
+        raise NotFound(_l("Không tìm thấy tệp đính kèm."))
     return found
 
 
@@ -194,14 +199,15 @@ def close_mid_year_review(campaign: Campaign, meeting_date: Any, place: Any, con
     try:
         held_on = date.fromisoformat(str(meeting_date))
     except ValueError:
-        errors["date"] = ["Ngày họp không hợp lệ (YYYY-MM-DD)."]
+        errors["date"] = [_l("Ngày họp không hợp lệ (YYYY-MM-DD).")]
         held_on = None
-    where = text_field(place, "place", errors, max_length=300)
-    summary = text_field(conclusions, "conclusions", errors, max_length=20000)
+    where = text_field(place, "place", errors, max_length=300, label=_l("Địa điểm"))
+    summary = text_field(conclusions, "conclusions", errors, max_length=20000,
+                         label=_l("Kết luận"))
     if not where and "place" not in errors:
-        errors["place"] = ["Bắt buộc."]
+        errors["place"] = [_l("Địa điểm: bắt buộc.")]
     if not summary and "conclusions" not in errors:
-        errors["conclusions"] = ["Bắt buộc."]
+        errors["conclusions"] = [_l("Kết luận: bắt buộc.")]
     raise_if(errors)
     deadlines.close_step(campaign, Deliverable.MID_YEAR_REPORT, actor=actor, details={
         "date": held_on.isoformat(), "place": where, "conclusions": summary})

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from tests.support.cycle import Api, at, full_registration, item_codes
+from tests.support.guards import FORCE
 
 UNITS = ["so-tttt", "so-ldtbxh", "so-vhttdl", "so-gddt", "so-yte", "so-khcn", "so-noivu",
          "so-tuphap"]
@@ -84,7 +85,7 @@ def test_year_through_the_api(app, client, demo):
     deduction = board.put("/scores/so-yte", json={"items": [
         {"criterion": "T.1", "verified_score": -8, "reason": "Không đăng ký thi đua"}]})
     assert deduction.status_code == 200, deduction.get_json()
-    assert leader.post("/verification/lock").status_code == 200
+    assert leader.post("/verification/lock", json=FORCE).status_code == 200
     assert leader.put("/scores/so-vhttdl", json={"items": [
         {"criterion": "1.1", "verified_score": 4}]}).status_code == 409
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditEvent, DocumentRegister, IssuedDocument
 from tests.support.cycle import Api, at, full_registration, item_codes
+from tests.support.guards import FORCE
 from tests.support.year import OFFICERS
 
 
@@ -59,7 +60,7 @@ def test_a_draft_shows_late_registrations_and_reading_writes_nothing(app, client
     assert f"dang-ky-{units[6]}" not in listing(leader) and "dang-ky-so-vhttdl" in listing(leader)
     register(client, [units[6]])  # a late registration, accepted and marked late
     second = text_of(leader.get("/documents/tong-hop-dang-ky.pdf").data)
-    assert "Số đơn vị đã đăng ký: 7/8." in second and "(muộn)" in second
+    assert "Số đơn vị đã đăng ký: 7/8." in second and "(trễ hạn)" in second
     assert f"dang-ky-{units[6]}" in listing(leader)
     assert writes() == before
     db.session.rollback()
@@ -88,7 +89,7 @@ def test_issuing_is_refused_with_a_checklist_then_succeeds(app, client, demo):
 
     member = Api(client, "vhttdl.canbo")
     assert member.post("/documents/tong-hop-dang-ky/issue").status_code == 403
-    assert leader.post("/steps/registration/close").status_code == 200
+    assert leader.post("/steps/registration/close", json=FORCE).status_code == 200
     issued = leader.post("/documents/tong-hop-dang-ky/issue")
     assert issued.status_code == 201, issued.get_json()
     body = issued.get_json()
@@ -119,7 +120,7 @@ def test_a_units_document_is_issued_by_its_head_from_its_own_register(app, clien
     assert refused.status_code == 409  # registration is still open: it may be returned
     assert refused.get_json()["error"]["checklist"][0]["code"] == "step_not_settled"
     leader = Api(client, "tttt.canbo")
-    assert leader.post("/steps/registration/close").status_code == 200
+    assert leader.post("/steps/registration/close", json=FORCE).status_code == 200
     for who in ("vhttdl.canbo", "tttt.canbo", "yte.thutruong"):  # officer, leader, other head
         assert Api(client, who).post("/documents/dang-ky-so-vhttdl/issue").status_code == 403
     assert head.post("/documents/dang-ky-so-tuphap/issue").status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.voting import CouncilVote, PollDefinition
 from tests.support.cycle import Api, at
+from tests.support.guards import FORCE
 from tests.support.plugins import Khoi8NextYear
 
 BASE = "/api/v1/campaigns/khoi-8/2022"
@@ -31,7 +32,7 @@ def test_a_top_k_poll_opens_only_after_verification_is_locked(app, client, demo)
     assert client.post(f"{BASE}/polls/bang-khen/open", headers=leader.headers
                        ).status_code == 200
     at(app, 2022, 2, 10, 9, 0)
-    assert client.post(f"{BASE}/verification/lock", headers=leader.headers).status_code == 200
+    assert client.post(f"{BASE}/verification/lock", headers=leader.headers, json=FORCE).status_code == 200
     at(app, 2022, 2, 16, 9, 0)
     opened = client.post(f"{BASE}/polls/co-thi-dua/open", headers=leader.headers)
     assert opened.status_code == 200, opened.get_json()

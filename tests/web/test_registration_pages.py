@@ -140,13 +140,13 @@ def test_late_registration_is_accepted_and_marked(demo):
     at(demo, 2021, 5, 20, 9, 0)  # after 15/05/2021; the phase accepts late, marked
     client = page_client(demo, OFFICER)
     page = text(client.get(PAGE))
-    assert "bản gửi bây giờ được nhận và ghi là nộp muộn" in page
+    assert "bản gửi bây giờ được nhận và ghi là gửi trễ hạn" in page
     count = len(item_codes())
     response = client.post(PAGE, data=registration_form(
         full_targets(count), action="submit"))
     assert response.status_code == 303
     assert stored().late is True
-    assert "Nộp muộn" in text(client.get(PAGE))
+    assert "Gửi trễ hạn" in text(client.get(PAGE))
 
 
 def test_leader_returns_a_registration_with_a_reason(demo):

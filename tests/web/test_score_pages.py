@@ -24,6 +24,7 @@ from tests.support.cycle_pages import (
     text,
     unit_lines,
 )
+from tests.support.guards import confirmation
 
 SCORES = f"{B}/scores/{UNIT}"
 VERIFY = f"{B}/verification/{UNIT}"
@@ -81,7 +82,7 @@ def test_bad_scores_are_shown_next_to_their_fields(demo):
     # (The service writes the bounds as stored: "5" or "5.00" depending on the database.)
     assert re.search(r"Tiêu chí 1\.1: điểm phải từ 0 đến 5(\.00)?\.", page)
     assert f'id="items-{order.index("1.1")}-self_score-error"' in page
-    assert "Điểm phải là số." in page
+    assert "Tiêu chí 1.2: điểm phải là số." in page
     assert "Tiêu chí 1.3: cần ghi minh chứng cho điểm lớn hơn 0." in page
     assert f'id="items-{order.index("1.3")}-evidence-error"' in page
     assert re.search(r"Tiêu chí T\.2: điểm phải từ -5(\.00)? đến 0\.", page)
@@ -176,17 +177,20 @@ def test_lock_and_ranking(demo):
         note="reason")).status_code == 303
 
     deputy = page_client(demo, "ldtbxh.canbo")
-    assert "Khóa kết quả thẩm định</button>" not in text(deputy.get(f"{B}/verification"))
+    assert "Khóa kết quả thẩm định" not in text(deputy.get(f"{B}/verification"))
     before = row_counts()
     assert deputy.post(f"{B}/verification/lock").status_code == 403
     assert row_counts() == before
 
     index = text(leader.get(f"{B}/verification"))
-    assert "Khóa kết quả thẩm định</button>" in index
-    assert leader.post(f"{B}/verification/lock").status_code == 303
+    assert "Khóa kết quả thẩm định dù còn thiếu sót</button>" in index
+    unconfirmed = leader.post(f"{B}/verification/lock")
+    assert unconfirmed.status_code == 409 and "Chưa thể khóa thẩm định" in text(unconfirmed)
+    assert leader.post(f"{B}/verification/lock",
+                       data=confirmation(index)).status_code == 303
     assert deadlines.VERIFICATION in deadlines.closing_records(campaign())
     index = text(leader.get(f"{B}/verification"))
-    assert "Kết quả thẩm định đã khóa lúc" in index and "Khóa kết quả thẩm định</button>" \
+    assert "Kết quả thẩm định đã khóa lúc" in index and "dù còn thiếu sót</button>" \
         not in index
 
     before = row_counts()

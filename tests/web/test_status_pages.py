@@ -25,6 +25,7 @@ from tests.support.cycle_pages import (
     submit_registration,
     text,
 )
+from tests.support.guards import confirmation
 
 STATUS = f"{B}/status"
 
@@ -57,7 +58,7 @@ def test_deputy_closes_the_mid_year_review(demo):
     assert response.status_code == 422
     page = text(response)
     assert "Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm" in page
-    assert 'id="place-error"' in page and "Bắt buộc." in page
+    assert 'id="place-error"' in page and "Địa điểm: bắt buộc." in page
     assert 'value="32/13/2021"' in page and "Kết luận đã gõ" in page
     assert row_counts() == before
 
@@ -199,7 +200,7 @@ def test_leader_closes_registration_on_the_status_page(demo):
     # The year-end step opens on 01/12: nothing to close yet, and the page says so.
     assert f"{B}/steps/year_end_report/close" not in page
     assert "Chưa mở (mở từ 01/12/2021)." in page
-    closed = leader.post(f"{B}/steps/registration/close")
+    closed = leader.post(f"{B}/steps/registration/close", data=confirmation(page))
     assert closed.status_code == 303
     page = text(leader.get(STATUS))
     assert "đã đóng lúc 09:00 10/06/2021" in page

@@ -17,7 +17,7 @@ from core.errors import DomainError
 from core.models import Campaign, CriterionRow
 from core.services import permissions, progress, registration
 from core.services.cycle import criteria_rows
-from core.web.cycle import bp
+from core.web.cycle import bp, drafts
 from core.web.cycle.common import action, campaign_of, may, sections, unit_staff, window
 from core.web.refusals import Refusal, as_refusal
 
@@ -31,6 +31,33 @@ def _item_leaves(campaign: Campaign) -> tuple[list[CriterionRow], list[Criterion
     return rows, [r for r in rows if not r.is_group and r.kind == "item"]
 
 
+def _typed_from(fields: Any, leaves: list[CriterionRow]) -> list[dict[str, Any]]:
+    """The registration's fields as typed in the form (or kept in a draft)."""
+    return [{"criterion": leaf.code,
+             "target": fields.get(f"items-{i}-target", ""),
+             "not_applicable": bool(fields.get(f"items-{i}-not_applicable")),
+             "reason": fields.get(f"items-{i}-reason", "")} for i, leaf in enumerate(leaves)]
+
+
+def _unsaved(stored: list[dict[str, Any]], typed: list[dict[str, Any]]
+             ) -> list[dict[str, str]]:
+    found = []
+    for kept, mine in zip(stored, typed, strict=True):
+        code = kept["criterion"]
+        if mine["target"].strip() != kept["target"].strip():
+            found.append({"label": _("Chỉ tiêu — %(code)s", code=code),
+                          "stored": kept["target"], "typed": mine["target"]})
+        if mine["not_applicable"] != kept["not_applicable"] \
+                or mine["reason"].strip() != kept["reason"].strip():
+            def shown(item: dict[str, Any]) -> str:
+                if not item["not_applicable"]:
+                    return ""
+                return _("Không áp dụng") + (f" — {item['reason']}" if item["reason"] else "")
+            found.append({"label": _("Không áp dụng — %(code)s", code=code),
+                          "stored": shown(kept), "typed": shown(mine)})
+    return found
+
+
 def _render_registration(campaign: Campaign, unit_code: str, *,
                          typed: list[dict[str, Any]] | None = None,
                          version: Any = None, problems: Refusal | None = None,
@@ -39,20 +66,34 @@ def _render_registration(campaign: Campaign, unit_code: str, *,
     unit, reg = registration.read(campaign, unit_code, actor=current_user)
     state = registration.describe(unit, reg)
     rows, leaves = _item_leaves(campaign)
-    if typed is None:
-        saved = {i["criterion"]: i for i in state["items"]}
-        typed = [{"criterion": leaf.code,
-                  "target": saved.get(leaf.code, {}).get("target", ""),
-                  "not_applicable": saved.get(leaf.code, {}).get("not_applicable", False),
-                  "reason": saved.get(leaf.code, {}).get("reason", "")} for leaf in leaves]
+    saved = {i["criterion"]: i for i in state["items"]}
+    stored = [{"criterion": leaf.code,
+               "target": saved.get(leaf.code, {}).get("target", ""),
+               "not_applicable": saved.get(leaf.code, {}).get("not_applicable", False),
+               "reason": saved.get(leaf.code, {}).get("reason", "")} for leaf in leaves]
     phase = window(campaign, "registration", unit.id)
     staff = unit_staff(campaign, unit)
     editable = staff and state["status"] != "submitted" and phase["open"]
+    refused = problems.message is not None and typed is not None
+    draft = None
+    if typed is None and editable:
+        draft = drafts.restore(campaign, "registration", unit.code)
+        if draft is not None:
+            typed = _typed_from(draft["fields"], leaves)
+            version = draft["fields"].get("version", state["version"])
+    unsaved = _unsaved(stored, typed) if refused else []
+    if refused and editable and problems.status == 409:
+        # Stale: the form is now based on what is stored, so saving again replaces it
+        # knowingly (the panel shows both side by side).
+        version = state["version"]
+    shown = typed if (editable and typed is not None) else stored
     return render_template(
         "cycle/registration.html", campaign=campaign, unit=unit, state=state,
-        sections=sections(rows, leaves), typed=typed,
+        sections=sections(rows, leaves), typed=shown,
         version=state["version"] if version is None else version,
         problems=problems, window=phase, staff=staff, editable=editable,
+        draft=draft, unsaved=unsaved,
+        draft_url=drafts.draft_url(campaign, "registration", unit.code) if editable else None,
         can_return=may(campaign, Action.RETURN_REGISTRATION) and state["status"] == "submitted",
         return_form=return_form or ReturnForm(formdata=None)), problems.status
 
@@ -67,10 +108,7 @@ def registration_save(bloc: str, year: int, unit: str):
     campaign = campaign_of(bloc, year)
     _rows, leaves = _item_leaves(campaign)
     form = request.form
-    typed = [{"criterion": leaf.code,
-              "target": form.get(f"items-{i}-target", ""),
-              "not_applicable": bool(form.get(f"items-{i}-not_applicable")),
-              "reason": form.get(f"items-{i}-reason", "")} for i, leaf in enumerate(leaves)]
+    typed = _typed_from(form, leaves)
     submit = action() == "submit"
     try:
         registration.save(campaign, unit, typed, submit=submit, actor=current_user,
@@ -78,6 +116,7 @@ def registration_save(bloc: str, year: int, unit: str):
     except DomainError as exc:
         return _render_registration(campaign, unit, typed=typed, version=form.get("version"),
                                     problems=as_refusal(exc))
+    drafts.forget(campaign, "registration", unit)
     flash(_("Đã gửi bản đăng ký thi đua.") if submit else _("Đã lưu nháp bản đăng ký."),
           "success")
     return redirect(url_for("cycle.registration_page", bloc=bloc, year=year, unit=unit), 303)

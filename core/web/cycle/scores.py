@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import DomainError
-from core.models import Campaign
+from core.models import Campaign, CriterionRow
 from core.services import permissions, reports, scoring
 from core.services.cycle import member_unit
-from core.web.cycle import bp
+from core.web.cycle import bp, drafts
 from core.web.cycle.common import (
     campaign_of,
     number,
@@ -25,6 +25,25 @@ from core.web.cycle.common import (
 from core.web.refusals import Refusal, as_refusal
 
 
+def _typed_from(fields: Any, scored: list[CriterionRow]) -> dict[str, dict[str, str]]:
+    """The self-score fields as typed (or kept in a draft), by line code."""
+    return {leaf.code: {"self_score": fields.get(f"items-{n}-self_score", ""),
+                        "evidence": fields.get(f"items-{n}-evidence", "")}
+            for n, leaf in enumerate(scored)}
+
+
+def _unsaved(stored: dict[str, dict[str, str]], typed: dict[str, dict[str, str]]
+             ) -> list[dict[str, str]]:
+    found = []
+    for code, mine in typed.items():
+        kept = stored.get(code, {"self_score": "", "evidence": ""})
+        for name, label in (("self_score", _("Điểm tự chấm — %(code)s", code=code)),
+                            ("evidence", _("Minh chứng — %(code)s", code=code))):
+            if mine[name].strip() != kept[name].strip():
+                found.append({"label": label, "stored": kept[name], "typed": mine[name]})
+    return found
+
+
 def _render_scores(campaign: Campaign, unit_code: str, *,
                    typed: dict[str, dict[str, str]] | None = None, version: Any = None,
                    problems: Refusal | None = None):
@@ -34,13 +53,25 @@ def _render_scores(campaign: Campaign, unit_code: str, *,
     state = scoring.describe(campaign, unit, scoring.sheet_of(campaign, unit))
     rows, leaves = score_lines(campaign)
     lines = {i["criterion"]: i for i in state["items"]}
-    if typed is None:
-        typed = {code: {"self_score": number(line["self_score"]),
-                        "evidence": line["evidence"]} for code, line in lines.items()}
+    stored = {code: {"self_score": number(line["self_score"]), "evidence": line["evidence"]}
+              for code, line in lines.items()}
     year_end = reports.describe(unit, reports.get(campaign, unit, "year_end"), "year_end")
     phase = window(campaign, "year_end_report", unit.id)
     staff = unit_staff(campaign, unit)
     editable = staff and year_end["status"] != "submitted" and phase["open"]
+    refused = problems.message is not None and typed is not None
+    draft = None
+    if typed is None and editable:
+        draft = drafts.restore(campaign, "scores", unit.code)
+        if draft is not None:
+            typed = _typed_from(draft["fields"], [r for r in leaves if r.scorer == "unit"])
+            version = draft["fields"].get("version", state["version"])
+    unsaved = _unsaved(stored, typed) if refused else []
+    if refused and editable and problems.status == 409:
+        # Stale: the form is now based on what is stored, so saving again replaces it
+        # knowingly (the panel shows both side by side).
+        version = state["version"]
+    typed = typed if (editable and typed is not None) else stored
     # The index of each unit-scored line in the list sent to the service.
     sent_index = {leaf.code: n for n, leaf in
                   enumerate(r for r in leaves if r.scorer == "unit")}
@@ -50,6 +81,8 @@ def _render_scores(campaign: Campaign, unit_code: str, *,
         bounds={leaf.code: scoring.bounds(leaf) for leaf in leaves},
         version=state["version"] if version is None else version, problems=problems,
         window=phase, staff=staff, editable=editable, year_end=year_end,
+        draft=draft, unsaved=unsaved,
+        draft_url=drafts.draft_url(campaign, "scores", unit.code) if editable else None,
         show_verified=any(i["verified_score"] is not None for i in state["items"])
         or "verification" in settled_steps(campaign)), problems.status
 
@@ -64,17 +97,14 @@ def scores_save(bloc: str, year: int, unit: str):
     campaign = campaign_of(bloc, year)
     _rows, leaves = score_lines(campaign)
     form = request.form
-    typed: dict[str, dict[str, str]] = {}
-    sent = []
-    for n, leaf in enumerate(r for r in leaves if r.scorer == "unit"):
-        typed[leaf.code] = {"self_score": form.get(f"items-{n}-self_score", ""),
-                            "evidence": form.get(f"items-{n}-evidence", "")}
-        sent.append({"criterion": leaf.code, **typed[leaf.code]})
+    typed = _typed_from(form, [r for r in leaves if r.scorer == "unit"])
+    sent = [{"criterion": code, **entry} for code, entry in typed.items()]
     try:
         scoring.save_self_scores(campaign, unit, sent, actor=current_user,
                                  version=form.get("version"))
     except DomainError as exc:
         return _render_scores(campaign, unit, typed=typed, version=form.get("version"),
                               problems=as_refusal(exc))
+    drafts.forget(campaign, "scores", unit)
     flash(_("Đã lưu bảng tự chấm điểm."), "success")
     return redirect(url_for("cycle.scores_page", bloc=bloc, year=year, unit=unit), 303)

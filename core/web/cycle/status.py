@@ -16,7 +16,15 @@ from wtforms import SelectField, StringField, TextAreaField
 from core.domain import Action, Deliverable, StepState
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.models import Campaign
-from core.services import campaign_state, campaigns, deadlines, permissions, progress, reports
+from core.services import (
+    campaign_state,
+    campaigns,
+    deadlines,
+    guards,
+    permissions,
+    progress,
+    reports,
+)
 from core.services.cycle import member_unit
 from core.web.cycle import bp
 from core.web.cycle.common import (
@@ -26,6 +34,7 @@ from core.web.cycle.common import (
     settled_steps,
     verifier,
 )
+from core.web.cycle.guarded import confirmed
 from core.web.refusals import Refusal, as_refusal
 
 # Steps closed on this page by their host's generic act (the review and verification have
@@ -94,12 +103,15 @@ def _render_status(campaign: Campaign, *, close_form: CloseReviewForm | None = N
     closable = []
     for d in CLOSABLE:
         status = timeline.step(d)
+        can_close = may(campaign, Action.CLOSE_STEP, step=d) \
+            and status.state is not StepState.NOT_OPEN
         closable.append({
+            "checklist": guards.checklist_for(campaign, d)
+            if can_close and d not in settled else None,
             "deliverable": d, "label": _(Deliverable(d).label), "step": settled.get(d),
             "state": _(status.state.label), "state_code": status.state.value,
             "opens": status.opens,
-            "can_close": may(campaign, Action.CLOSE_STEP, step=d)
-            and status.state is not StepState.NOT_OPEN})
+            "can_close": can_close})
     return render_template(
         "cycle/status.html", campaign=campaign, grid=grid, columns=GRID_COLUMNS,
         dues={p.deliverable: p.due for p in phases if p.deliverable},
@@ -145,7 +157,10 @@ def close_step(bloc: str, year: int, deliverable: str):
     if deliverable not in CLOSABLE:
         raise NotFound(_("Không có bước này."))
     try:
-        deadlines.close_step(campaign, deliverable, actor=current_user)
+        campaign_state.require(Action.CLOSE_STEP, current_user, campaign, step=deliverable)
+        force, reason = confirmed(guards.checklist_for(campaign, deliverable))
+        deadlines.close_step(campaign, deliverable, actor=current_user, force=force,
+                             reason=reason)
     except DomainError as exc:
         return _render_status(campaign, problems=as_refusal(exc), failed="steps")
     flash(_("Đã đóng giai đoạn “%(step)s”.", step=_(Deliverable(deliverable).label)), "success")
