@@ -28,11 +28,12 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 DEPS_STAMP := $(VENV)/.thidua-deps
 TEST_STAMP := $(VENV)/.thidua-test-deps
 
-.PHONY: help run test lint bench translations translations-update translations-check deps test-deps system-deps db demo lock clean
+.PHONY: help run test lint bench translations translations-update translations-check deps test-deps system-deps db demo demo-reset lock clean
 
 help:
 	@echo "make run          create .venv, install, migrate, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "                  (THIDUA_NOW=$(THIDUA_NOW); override: make run THIDUA_NOW=2022-02-20T09:00:00+07:00)"
+	@echo "make demo-reset   delete the demo's SQLite database and build it again, played up to THIDUA_NOW"
 	@echo "make test         ruff + pytest on SQLite, then on PostgreSQL when one answers on 127.0.0.1:5432"
 	@echo "make lint         ruff check ."
 	@echo "make translations compile core/translations/*/LC_MESSAGES/*.po"
@@ -60,16 +61,33 @@ $(TEST_STAMP): $(DEPS_STAMP)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
 	@touch $@
 
+# axe-core (accessibility rules) for the browser tests, fetched with npm (the registry's own
+# client, which checks the package's integrity) and kept out of the repository: its minified
+# script and its licence, under tests/support/vendor/ (ignored by git).
+AXE_VERSION := 4.14.1
+AXE_DIR := tests/support/vendor/axe-core
+AXE_JS := $(AXE_DIR)/axe.min.js
+
+$(AXE_JS):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: make system-deps installs it"; exit 1; }
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null); \
+	mkdir -p $(AXE_DIR); \
+	tar -xzf "$$tmp/axe-core-$(AXE_VERSION).tgz" -C $(AXE_DIR) --strip-components=1 \
+	  package/axe.min.js package/LICENSE package/package.json; \
+	touch $@; echo "fetched axe-core $(AXE_VERSION) into $(AXE_DIR)"
+
 deps: $(DEPS_STAMP)
-test-deps: $(TEST_STAMP)
+test-deps: $(TEST_STAMP) $(AXE_JS)
 
 # Chromium for the browser tests, pdftotext for the PDF tests, SoftHSM2 for the PKCS#11
-# signing test (Debian packages).
+# signing test, npm to fetch axe-core (Debian packages).
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation fonts-dejavu-core"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing with apt-get:$$missing"; \
 	  $(APT) update; \
@@ -106,8 +124,19 @@ $(SECRET_KEY_FILE):
 db: $(DEPS_STAMP) | $(SECRET_KEY_FILE)
 	$(FLASK) db upgrade
 
+# The demo, its year played through the services up to THIDUA_NOW (run again at a later
+# THIDUA_NOW, it plays on; to go back in time, reset it).
 demo: db
-	THIDUA_NOW="$(THIDUA_NOW)" $(FLASK) demo
+	THIDUA_NOW="$(THIDUA_NOW)" $(FLASK) demo --until "$(THIDUA_NOW)"
+
+# Start the demo again from nothing (under instance/: the SQLite database, the attachments and
+# the audit anchor, which names the old database's events; the secret key is kept), then build
+# it and play it up to THIDUA_NOW.
+demo-reset: $(DEPS_STAMP)
+	@if [ -n "$${DATABASE_URL:-}" ]; then echo "DATABASE_URL is set: reset that database yourself"; exit 1; fi
+	rm -f instance/thidua.sqlite instance/audit-anchor.json instance/audit-anchor.lock
+	rm -rf instance/attachments
+	$(MAKE) demo
 
 run: translations demo
 	THIDUA_NOW="$(THIDUA_NOW)" $(FLASK) run --host $(HOST) --port $(PORT)
@@ -120,7 +149,7 @@ lint: $(TEST_STAMP)
 # pytest's own exit code is kept: 5 (no test collected) fails the target like any other.
 # The SQLite run blanks THIDUA_TEST_DATABASE_URL; the PostgreSQL run uses it when it is
 # set, else PG_TEST_URL when a server answers on 127.0.0.1:5432.
-test: test-deps system-deps translations
+test: system-deps test-deps translations
 	$(BIN)/ruff check .
 	@echo "== pytest on SQLite =="
 	THIDUA_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
@@ -155,4 +184,4 @@ lock:
 	@echo "requirements.txt: $$(grep -vc '^#' requirements.txt) packages"
 
 clean:
-	rm -rf $(VENV) test-results .pytest_cache .ruff_cache thidua.egg-info
+	rm -rf $(VENV) test-results .pytest_cache .ruff_cache thidua.egg-info tests/support/vendor

@@ -6,6 +6,8 @@ ends, rolled back entirely when it fails.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -192,6 +194,26 @@ def audit_checkpoint(out):
         click.echo(body)
 
 
+DEMO_RESET = ("Muốn dựng lại dữ liệu mẫu từ đầu: `make demo-reset` (hoặc xóa "
+              "instance/thidua.sqlite và instance/audit-anchor.json rồi chạy lại `make run`).")
+
+
+def _until_option(value: str | None) -> datetime | None:
+    """``--until``: an ISO 8601 moment, or a day (up to its end), Asia/Ho_Chi_Minh time."""
+    from core.config import parse_now
+
+    if not value:
+        return None
+    try:
+        if len(value.strip()) == 10:
+            return parse_now(f"{value.strip()}T23:59:59")
+        return parse_now(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"“{value}” không phải một ngày hay thời điểm (ví dụ "
+                                 f"2022-02-20 hoặc 2022-02-20T09:00:00+07:00).",
+                                 param_hint="--until") from exc
+
+
 jobs_cli = AppGroup("jobs", help="Background jobs (imports) on the Redis queue.")
 
 
@@ -209,15 +231,38 @@ def jobs_worker(burst):
 
 
 @click.command("demo")
-@transactional
-def demo_command():
-    """Create the Khối 8 2021 demo: units, users, the campaign. Safe to run twice."""
-    existing = db.session.scalar(
-        select(Campaign).join(Bloc).where(Bloc.code == "khoi-8", Campaign.year == 2021))
-    if existing is None:
-        build_demo()
-    else:
-        click.echo("Dữ liệu mẫu đã có sẵn.")
+@click.option("--until", "until_text", default=None, metavar="DATE",
+              help="Diễn năm 2021 của Khối 8 qua các nghiệp vụ đến ngày hoặc thời điểm này "
+                   "(ví dụ 2022-02-20 hoặc 2022-02-20T09:00:00+07:00): đăng ký, báo cáo, "
+                   "chấm điểm, thẩm định, bỏ phiếu, văn bản.")
+def demo_command(until_text):
+    """Create the Khối 8 2021 demo (units, users, the campaigns) and, with --until, play its
+    year up to DATE through the services. Run again, it plays on from where it stopped."""
+    from core import demo_year
+
+    until = _until_option(until_text)
+    with unit_of_work():
+        existing = db.session.scalar(
+            select(Campaign).join(Bloc).where(Bloc.code == "khoi-8", Campaign.year == 2021))
+        if existing is None:
+            # the campaigns open on the plan's first day when the year is played from there
+            opening = demo_year.OPENING if until and until >= demo_year.OPENING else None
+            with demo_year.clock_at(opening or current_app.config.get("THIDUA_NOW")):
+                build_demo()
+        before = demo_year.played_until()
+        if existing is not None and (until is None or (before and until <= before)):
+            click.echo("Dữ liệu mẫu đã có sẵn"
+                       + (f" (đã diễn đến {before:%d/%m/%Y %H:%M})." if before else "."))
+            if until and before and until < before:
+                click.echo(f"Không diễn lại đến {until:%d/%m/%Y %H:%M}: dữ liệu đã đi xa hơn.")
+            click.echo(DEMO_RESET)
+        elif until is not None:
+            click.echo(f"Diễn năm 2021 của Khối 8 đến {until:%d/%m/%Y %H:%M}:")
+            try:
+                played = demo_year.play_demo(until, echo=click.echo)
+            except demo_year.PlayRefused as exc:
+                raise click.ClickException(f"Không diễn được: {exc}\n{DEMO_RESET}") from exc
+            click.echo(f"Đã diễn {len(played)} bước.")
     print_demo_accounts()
 
 
@@ -276,13 +321,13 @@ def print_demo_accounts() -> None:
     click.echo("  bantdkt    — Ban Thi đua – Khen thưởng tỉnh")
     for code, name, _short, role, illustrative in DEMO_UNITS:
         slug = code.removeprefix("so-")
-        label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
+        label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Đơn vị thành viên"}[role]
         note = " (minh họa: kế hoạch không nêu tên đơn vị này)" if illustrative else ""
         click.echo(f"  {slug}.canbo / {slug}.thutruong — {name}, {label}{note}")
     if db.session.scalar(select(Unit.id).where(Unit.code == "bhxh")):
         click.echo("Khối thi đua Văn hóa – Xã hội (minh họa) — năm 2021, mọi đơn vị là minh họa:")
         for code, name, _short, role in DEMO_VHXH_UNITS:
-            label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}[role]
+            label = {"leader": "Khối trưởng", "deputy": "Khối phó", "member": "Đơn vị thành viên"}[role]
             click.echo(f"  {code}.canbo / {code}.thutruong — {name}, {label}")
     if db.session.scalar(select(Campaign.id).join(Bloc).where(Bloc.code == "vl-khoi-8")):
         click.echo("Khối thi đua Khối 8 tỉnh Vĩnh Long (minh họa) — năm 2026, kế hoạch bằng dữ "
