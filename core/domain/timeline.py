@@ -82,7 +82,7 @@ class StepStatus:
         if self.state is StepState.CLOSED_BY_CLOCK:
             return ("phase_closed",
                     N_("Đã quá hạn “%(title)s” (hạn cuối ngày %(date)s); hệ thống không nhận "
-                       "nộp muộn cho giai đoạn này."),
+                       "hồ sơ gửi trễ hạn cho giai đoạn này."),
                     {"title": title, "date": f"{self.due:%d/%m/%Y}"})
         if self.settled:
             return ("phase_closed",

@@ -9,8 +9,10 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.extensions import db
@@ -77,19 +79,20 @@ def authenticate(username: str, password: str, *, address: str | None = None) ->
     wait = sign_in_throttle.check(username, address)
     if wait is not None:
         refused = TooManyAttempts(
-            f"Đăng nhập sai nhiều lần nên phải chờ: vui lòng thử lại sau {wait.seconds} giây.")
+            _l("Đăng nhập sai nhiều lần nên phải chờ: vui lòng thử lại sau %(num)d giây.",
+               num=wait.seconds))
         refused.retry_after = wait.seconds
         raise refused
     key = sign_in_throttle.account_key(username)
     user = db.session.scalar(select(User).where(func.lower(User.username) == key))
     if not _password_matches(user, password) or not user.active:
         sign_in_throttle.record_failure(username, address)
-        raise InvalidCredentials("Tên đăng nhập hoặc mật khẩu không đúng.")
+        raise InvalidCredentials(_l("Tên đăng nhập hoặc mật khẩu không đúng."))
     if not account_seal.intact(user):
         current_app.logger.warning("account %s changed outside the application: sign-in "
                                    "refused", user.username)
-        raise AccountChangedOutside("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm không "
-                                    "dùng được. Vui lòng liên hệ quản trị hệ thống.")
+        raise AccountChangedOutside(_l("Tài khoản này đã bị thay đổi ngoài ứng dụng nên tạm "
+                                       "không dùng được. Vui lòng liên hệ quản trị hệ thống."))
     sign_in_throttle.record_success(user, address)
     return user
 
@@ -100,8 +103,8 @@ def record_sign_in(user: User, *, via: str) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not _password_matches(user, current):
-        raise ValidationFailed("Mật khẩu hiện tại không đúng.",
-                               fields={"current": ["Mật khẩu hiện tại không đúng."]})
+        raise ValidationFailed(_l("Mật khẩu hiện tại không đúng."),
+                               fields={"current": [_l("Mật khẩu hiện tại không đúng.")]})
     user.password_hash = hash_password(new)
     user.password_changed_at = clock.now()
     end_all_sessions(user)
@@ -188,14 +191,14 @@ def user_problems(username: str, full_name: str, password: str, *,
 
 def create_unit(code: str, name: str, short_name: str, *, actor: User | None) -> Unit:
     if actor is not None:
-        permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo đơn vị.")
+        permissions.require(permissions.is_admin(actor), _l("Chỉ quản trị viên được tạo đơn vị."))
     code, name, short_name = normalise(code), normalise(name), normalise(short_name)
     problems = unit_problems(code, name, short_name)
     if problems:
-        raise ValidationFailed("Dữ liệu không hợp lệ.", fields=problems)
+        raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields=problems)
     if db.session.scalar(select(Unit.id).where(Unit.code == code)):
-        raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists",
-                       fields={"code": ["Mã đơn vị đã tồn tại."]})
+        raise Conflict(_l("Mã đơn vị '%(code)s' đã tồn tại.", code=code), code="unit_exists",
+                       fields={"code": [_l("Mã đơn vị đã tồn tại.")]})
     unit = Unit(code=code, name=name, short_name=short_name, created_at=clock.now())
     db.session.add(unit)
     try:
@@ -203,7 +206,8 @@ def create_unit(code: str, name: str, short_name: str, *, actor: User | None) ->
         audit.record("unit.create", "unit", code, actor=actor,
                      details={"name": name, "short_name": short_name})
     except IntegrityError as exc:  # created by a concurrent request: the caller rolls back
-        raise Conflict(f"Mã đơn vị '{code}' đã tồn tại.", code="unit_exists") from exc
+        raise Conflict(_l("Mã đơn vị '%(code)s' đã tồn tại.", code=code),
+                       code="unit_exists") from exc
     return unit
 
 
@@ -211,9 +215,10 @@ def role_problem(unit_code: str | None, role: str | None) -> tuple[str, str] | N
     """(field, message) when a unit and a role do not go together: a unit's staff needs a
     role (officer or head); a role needs a unit."""
     if unit_code and role not in ("officer", "head"):
-        return "role", "Người thuộc đơn vị phải có vai trò officer (cán bộ) hoặc head (thủ trưởng)."
+        return "role", _l("Người thuộc đơn vị phải có vai trò officer (cán bộ) hoặc head "
+                          "(thủ trưởng).")
     if not unit_code and role:
-        return "unit", "Vai trò chỉ áp dụng cho người thuộc một đơn vị."
+        return "unit", _l("Vai trò chỉ áp dụng cho người thuộc một đơn vị.")
     return None
 
 
@@ -224,25 +229,25 @@ def create_user(username: str, full_name: str, password: str, *, unit_code: str 
     the demo's accounts share a password printed in the README (not a secret, so the
     guessability rule is not applied to it; the length rule still is)."""
     if actor is not None:
-        permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được tạo tài khoản.")
+        permissions.require(permissions.is_admin(actor), _l("Chỉ quản trị viên được tạo tài khoản."))
     username, full_name = normalise(username).lower(), normalise(full_name)
     unit_code, role = normalise(unit_code) or None, role or None
     problems = user_problems(username, full_name, password, unit_code=unit_code, role=role,
                              check_password=not demo_password)
     if problems:
-        raise ValidationFailed("Dữ liệu không hợp lệ.", fields=problems)
+        raise ValidationFailed(_l("Dữ liệu không hợp lệ."), fields=problems)
     unit = None
     if unit_code:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            raise ValidationFailed(f"Không có đơn vị mã '{unit_code}'.",
-                                   fields={"unit": ["Không có đơn vị này."]})
+            raise ValidationFailed(_l("Không có đơn vị mã '%(code)s'.", code=unit_code),
+                                   fields={"unit": [_l("Không có đơn vị này.")]})
     problem = role_problem(unit_code, role)
     if problem:
         raise ValidationFailed(problem[1], fields={problem[0]: [problem[1]]})
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
-        raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists",
-                       fields={"username": ["Tên đăng nhập đã tồn tại."]})
+        raise Conflict(_l("Tên đăng nhập '%(name)s' đã tồn tại.", name=username),
+                       code="user_exists", fields={"username": [_l("Tên đăng nhập đã tồn tại.")]})
     user = User(username=username, full_name=full_name, password_hash=hash_password(password),
                 unit=unit, role=role if unit else None, is_board=board, is_admin=admin,
                 created_at=clock.now())
@@ -252,7 +257,8 @@ def create_user(username: str, full_name: str, password: str, *, unit_code: str 
         audit.record("user.create", "user", username, actor=actor, details={
             "unit": unit_code, "role": role, "board": board, "admin": admin})
     except IntegrityError as exc:  # created by a concurrent request: the caller rolls back
-        raise Conflict(f"Tên đăng nhập '{username}' đã tồn tại.", code="user_exists") from exc
+        raise Conflict(_l("Tên đăng nhập '%(name)s' đã tồn tại.", name=username),
+                       code="user_exists") from exc
     return user
 
 
@@ -288,7 +294,8 @@ def token_row(token: str) -> ApiToken | None:
     if not token or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                                   ApiToken.revoked.is_(False)))
+                                                   ApiToken.revoked.is_(False))
+                            .options(joinedload(ApiToken.user)))  # one query, not two
     if row is None or not row.user.active or not account_seal.intact(row.user):
         return None
     now = clock.now()
@@ -323,18 +330,18 @@ def live_tokens(user: User) -> list[ApiToken]:
 def get_unit(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        raise NotFound(f"Không có đơn vị mã '{code}'.")
+        raise NotFound(_l("Không có đơn vị mã '%(code)s'.", code=code))
     return unit
 
 
 def update_unit(code: str, *, name: str | None = None, short_name: str | None = None,
                 active: bool | None = None, actor: User) -> Unit:
-    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được sửa đơn vị.")
+    permissions.require(permissions.is_admin(actor), _l("Chỉ quản trị viên được sửa đơn vị."))
     unit = get_unit(code)
     for field_name, value in (("name", name), ("short_name", short_name)):
         if value is not None and not value.strip():
-            raise ValidationFailed("Tên đơn vị không được để trống.",
-                                   fields={field_name: ["Bắt buộc."]})
+            raise ValidationFailed(_l("Tên đơn vị không được để trống."),
+                                   fields={field_name: [_l("Bắt buộc.")]})
     changes = {}
     for field_name, value in (("name", name), ("short_name", short_name), ("active", active)):
         if value is not None and getattr(unit, field_name) != value:
@@ -347,7 +354,7 @@ def update_unit(code: str, *, name: str | None = None, short_name: str | None = 
 def get_user(username: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
-        raise NotFound(f"Không có tài khoản '{username[:60]}'.")
+        raise NotFound(_l("Không có tài khoản '%(name)s'.", name=username[:60]))
     return user
 
 
@@ -355,11 +362,11 @@ def update_user(username: str, *, full_name: str | None = None, unit_code: str |
                 role: str | None = None, board: bool | None = None, admin: bool | None = None,
                 active: bool | None = None, actor: User) -> User:
     """Edit a user: name, unit and role (together), board and admin flags, active."""
-    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được sửa tài khoản.")
+    permissions.require(permissions.is_admin(actor), _l("Chỉ quản trị viên được sửa tài khoản."))
     user = get_user(username)
     if user.id == actor.id and (active is False or admin is False):
-        raise ValidationFailed("Không tự khóa hoặc tự bỏ quyền quản trị của chính mình.",
-                               fields={"active": ["Không áp dụng cho chính bạn."]})
+        raise ValidationFailed(_l("Không tự khóa hoặc tự bỏ quyền quản trị của chính mình."),
+                               fields={"active": [_l("Không áp dụng cho chính bạn.")]})
     changes: dict = {}
     if unit_code is not None or role is not None:
         new_unit = (unit_code or None) if unit_code is not None else (
@@ -387,7 +394,8 @@ def update_user(username: str, *, full_name: str | None = None, unit_code: str |
 def reset_password(username: str, new_password: str, *, actor: User) -> None:
     """An admin sets a new password; every session of the user ends and the user's API
     tokens are revoked."""
-    permissions.require(permissions.is_admin(actor), "Chỉ quản trị viên được đặt lại mật khẩu.")
+    permissions.require(permissions.is_admin(actor),
+                        _l("Chỉ quản trị viên được đặt lại mật khẩu."))
     user = get_user(username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = clock.now()
@@ -398,7 +406,7 @@ def reset_password(username: str, new_password: str, *, actor: User) -> None:
 def unlock_sign_in(username: str, *, actor: User) -> int:
     """An admin clears the failed sign-ins of an account and their delays (audited)."""
     permissions.require(permissions.is_admin(actor),
-                        "Chỉ quản trị viên được xóa bộ đếm đăng nhập sai.")
+                        _l("Chỉ quản trị viên được xóa bộ đếm đăng nhập sai."))
     return sign_in_throttle.unlock(get_user(username), actor=actor)
 
 

@@ -6,7 +6,9 @@ holds one of them (``kind``). Columns may be named in English or Vietnamese:
 units — code/Mã đơn vị, name/Tên đơn vị, short_name/Tên viết tắt;
 users — username/Tên đăng nhập, full_name/Họ và tên, unit/Mã đơn vị, role/Vai trò
 (officer|head, or "cán bộ"/"thủ trưởng"), board/Ban TĐKT, admin/Quản trị, password/Mật khẩu
-(optional: a random one is generated and shown once).
+(optional: a random one is generated and shown once). A CSV file may be separated by commas
+or by semicolons (Excel's default with a Vietnamese locale): the separator whose header row
+names the most known columns is used. Problems name the columns in Vietnamese.
 
 Each row is checked with the same rules as ``accounts.create_unit`` / ``create_user``, which
 the apply step calls (no rule is copied here)."""
@@ -41,6 +43,13 @@ ROLE_WORDS = {"officer": "officer", "cán bộ": "officer", "cán bộ phụ tr�
               "head": "head", "thủ trưởng": "head", "thủ trưởng đơn vị": "head", "": ""}
 YES = {"1", "x", "có", "yes", "true", "y"}
 SHEETS = {"units": ("đơn vị", "units"), "users": ("người dùng", "users")}
+# What the messages call each column and sheet (the Vietnamese header of the template).
+COLUMN_NAMES = {"code": "Mã đơn vị", "name": "Tên đơn vị", "short_name": "Tên viết tắt",
+                "username": "Tên đăng nhập", "full_name": "Họ và tên", "unit": "Mã đơn vị",
+                "role": "Vai trò", "board": "Ban TĐKT", "admin": "Quản trị",
+                "password": "Mật khẩu"}
+SHEET_NAMES = {"units": "Đơn vị", "users": "Người dùng"}
+CSV_DELIMITERS = (",", ";", "\t")
 MAX_ROWS = 5000
 
 
@@ -90,13 +99,24 @@ def _header_map(headers: list[str], columns: dict[str, tuple[str, ...]]) -> dict
     return found
 
 
-def _read_csv(data: bytes, report: ImportReport) -> list[list[Any]] | None:
+def _read_csv(data: bytes, report: ImportReport,
+              columns: dict[str, tuple[str, ...]] | None = None) -> list[list[Any]] | None:
+    """The CSV's rows, split on the separator (comma, semicolon or tab) under which the header
+    row names the most of ``columns`` (a comma when none does better)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         report.file_errors.append("Tệp CSV không phải UTF-8 (hãy lưu lại với mã hóa UTF-8).")
         return None
-    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    best: list[list[Any]] = []
+    best_score = -1
+    for delimiter in CSV_DELIMITERS:
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+                if any(c.strip() for c in row)]
+        score = len(_header_map(rows[0], columns)) if rows and columns else 0
+        if score > best_score:
+            best, best_score = rows, score
+    return best
 
 
 def _read_sheets(data: bytes, report: ImportReport) -> dict[str, list[list[Any]]]:
@@ -151,7 +171,7 @@ def parse(data: bytes, filename: str, kind: str | None = None) -> tuple[ImportRe
         if kind not in SHEETS:
             raise ValidationFailed("Với tệp CSV, hãy chọn loại dữ liệu: đơn vị hoặc người dùng.",
                                    fields={"kind": ["units hoặc users."]})
-        rows = _read_csv(data, report)
+        rows = _read_csv(data, report, UNIT_COLUMNS if kind == "units" else USER_COLUMNS)
         sheets = {kind: rows} if rows is not None else {}
     else:
         raise ValidationFailed("Chỉ nhận tệp .csv hoặc .xlsx.", code="file_type",
@@ -180,15 +200,21 @@ def check(data: bytes, filename: str, *, kind: str | None, actor: User) -> Impor
 def _columns(rows: list[list[Any]], kind: str, report: ImportReport,
              columns: dict[str, tuple[str, ...]]) -> dict[str, int] | None:
     if not rows:
-        report.file_errors.append(f"Trang {kind} trống.")
+        report.file_errors.append(f"Trang “{SHEET_NAMES[kind]}” trống.")
         return None
     mapping = _header_map([_norm(h) for h in rows[0]], columns)
     missing = [c for c in REQUIRED[kind] if c not in mapping]
     if missing:
         report.file_errors.append(
-            f"Thiếu cột ({kind}): " + ", ".join(f"{c} / {columns[c][1]}" for c in missing) + ".")
+            f"Thiếu cột (trang “{SHEET_NAMES[kind]}”): "
+            + ", ".join(f"“{COLUMN_NAMES[c]}”" for c in missing) + ".")
         return None
     return mapping
+
+
+def _problem(field_key: str, message: Any) -> str:
+    """A rule's message about a field, naming its column in Vietnamese ("Tên đơn vị: …")."""
+    return f"{COLUMN_NAMES.get(field_key, field_key)}: {message}"
 
 
 def _check_units(rows: list[list[Any]], report: ImportReport, existing: set[str]) -> None:
@@ -202,7 +228,7 @@ def _check_units(rows: list[list[Any]], report: ImportReport, existing: set[str]
         _check_cells(values, result)
         code = cell.get("code", "")
         errors = accounts.unit_problems(code, cell.get("name", ""), cell.get("short_name", ""))
-        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
+        result.errors += [_problem(field, msg) for field, msgs in errors.items() for msg in msgs]
         if code in existing:
             result.errors.append(f"Mã đơn vị “{code}” đã có trong hệ thống.")
         if code in seen:
@@ -238,12 +264,12 @@ def _check_users(rows: list[list[Any]], report: ImportReport, known_units: set[s
         errors = accounts.user_problems(payload["username"], payload["full_name"],
                                         payload["password"], unit_code=payload["unit"] or None,
                                         role=role or None)
-        result.errors += [f"{field}: {msg}" for field, msgs in errors.items() for msg in msgs]
+        result.errors += [_problem(field, msg) for field, msgs in errors.items() for msg in msgs]
         if payload["unit"] and payload["unit"] not in known_units:
             result.errors.append(f"Không có đơn vị mã “{payload['unit']}”.")
         problem = accounts.role_problem(payload["unit"] or None, role or None)
         if problem:
-            result.errors.append(problem[1])
+            result.errors.append(_problem(*problem))
         name = payload["username"]
         if name in existing:
             result.errors.append(f"Tên đăng nhập “{name}” đã có trong hệ thống.")
@@ -263,7 +289,8 @@ def apply(data: bytes, filename: str, *, kind: str | None, actor: User,
     report = check(data, filename, kind=kind, actor=actor)
     if not report.ok:
         raise ValidationFailed("Tệp có lỗi; chưa nhập dòng nào.", code="import_invalid",
-                               fields={"rows": [f"{r.sheet} dòng {r.row}: {'; '.join(r.errors)}"
+                               fields={"rows": [f"Trang “{SHEET_NAMES[r.sheet]}”, dòng {r.row}: "
+                                                f"{'; '.join(r.errors)}"
                                                 for r in report.rows if r.errors]
                                        + report.file_errors})
     total = len(report.units) + len(report.users)

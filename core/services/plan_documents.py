@@ -255,11 +255,11 @@ def _phase(data: Any, where: str, problems: list[Problem]) -> Phase | None:
     if deliverable == "":
         deliverable = None
     if deliverable is not None and deliverable not in DELIVERABLES:
-        problems.append(Problem(f"{where}.deliverable", f"{label}: sản phẩm '{deliverable}' "
+        problems.append(Problem(f"{where}.deliverable", f"{label}: hồ sơ '{deliverable}' "
                                                         "không hợp lệ."))
     late = data.get("late", "reject")
     if late not in LATE_POLICIES:
-        problems.append(Problem(f"{where}.late", f"{label}: quy định nộp muộn '{late}' không "
+        problems.append(Problem(f"{where}.late", f"{label}: quy định gửi trễ hạn '{late}' không "
                                                  "hợp lệ (reject, accept_marked)."))
     if opens is None or due is None:
         return None
@@ -781,8 +781,8 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
                     _fmt_date(phase.get(key)),
                     f"Giai đoạn {code}: {word} {_fmt_date(old.get(key))} → "
                     f"{_fmt_date(phase.get(key))}")
-        for key, word in (("title", "tên"), ("host", "chủ trì"), ("deliverable", "sản phẩm"),
-                          ("late", "nộp muộn")):
+        for key, word in (("title", "tên"), ("host", "chủ trì"), ("deliverable", "hồ sơ"),
+                          ("late", "gửi trễ hạn")):
             if old.get(key) != phase.get(key):
                 add(f"calendar.{code}.{key}", old.get(key), phase.get(key),
                     f"Giai đoạn {code}: {word} «{_fmt(old.get(key))}» → «{_fmt(phase.get(key))}»")

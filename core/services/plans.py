@@ -160,19 +160,19 @@ def calendar_problems(calendar: Any, year: int) -> list[str]:
         if phase.host not in PHASE_HOSTS:
             problems.append(f"{label}: đơn vị chủ trì '{phase.host}' không hợp lệ.")
         if phase.late not in LATE_POLICIES:
-            problems.append(f"{label}: quy định nộp muộn '{phase.late}' không hợp lệ.")
+            problems.append(f"{label}: quy định gửi trễ hạn '{phase.late}' không hợp lệ.")
         if phase.deliverable is not None:
             if phase.deliverable not in DELIVERABLES:
-                problems.append(f"{label}: sản phẩm '{phase.deliverable}' không hợp lệ.")
+                problems.append(f"{label}: hồ sơ '{phase.deliverable}' không hợp lệ.")
             elif phase.deliverable in delivered:
-                problems.append(f"{label}: sản phẩm '{phase.deliverable}' đã có ở giai đoạn "
+                problems.append(f"{label}: hồ sơ '{phase.deliverable}' đã có ở giai đoạn "
                                 f"{delivered[phase.deliverable].code}.")
             else:
                 delivered[phase.deliverable] = phase
         previous = phase
     for deliverable in REQUIRED_DELIVERABLES:
         if deliverable not in delivered:
-            problems.append(f"Không có giai đoạn nào cho sản phẩm '{deliverable}'.")
+            problems.append(f"Không có giai đoạn nào cho hồ sơ '{deliverable}'.")
     ordered = [delivered[d] for d in DELIVERABLES if d in delivered]
     for before, after in zip(ordered, ordered[1:], strict=False):
         if isinstance(before.due, date) and isinstance(after.opens, date) \

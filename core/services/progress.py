@@ -32,17 +32,25 @@ class Cell:
 
 
 def status_grid(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
-    today = today or clock.today()
+    """The grid (once per read-only request: the page, its guards and reminders share it)."""
+    day = today or clock.today()
+    return campaign_state.per_request(("status_grid", campaign.id, day),
+                                      lambda: _status_grid(campaign, day))
+
+
+def _status_grid(campaign: Campaign, today: date) -> dict[str, Any]:
     units = list(db.session.scalars(
         select(Unit).join(Membership, Membership.unit_id == Unit.id)
         .where(Membership.campaign_id == campaign.id).order_by(Unit.name)))
     roles = dict(db.session.execute(
         select(Membership.unit_id, Membership.role).where(Membership.campaign_id == campaign.id)
     ).all())
-    regs = {r.unit_id: r for r in db.session.scalars(
-        select(Registration).where(Registration.campaign_id == campaign.id))}
-    reports = {(r.unit_id, r.kind): r for r in db.session.scalars(
-        select(Report).where(Report.campaign_id == campaign.id))}
+    regs = {r.unit_id: r for r in db.session.execute(  # narrow rows: status and late
+        select(Registration.unit_id, Registration.status, Registration.late)
+        .where(Registration.campaign_id == campaign.id))}
+    reports = {(r.unit_id, r.kind): r for r in db.session.execute(
+        select(Report.unit_id, Report.kind, Report.status, Report.late)
+        .where(Report.campaign_id == campaign.id))}
     verified_counts = dict(db.session.execute(
         select(ScoreSheet.unit_id, func.count(Score.id))
         .join(Score, Score.sheet_id == ScoreSheet.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -36,11 +37,11 @@ def save(campaign: Campaign, unit_code: str, items: Any, *, submit: bool, actor:
     """Save the unit's targets (a draft), and submit them when ``submit``."""
     unit = member_unit(campaign, unit_code)
     permissions.require(permissions.can_write_for_unit(actor, campaign, unit.id),
-                        "Chỉ cán bộ của đơn vị được đăng ký thi đua cho đơn vị mình.")
+                        _l("Chỉ cán bộ của đơn vị được đăng ký thi đua cho đơn vị mình."))
     registration = get(campaign, unit)
     if registration is not None and registration.status == "submitted":
-        raise Conflict("Bản đăng ký đã gửi; không sửa được. Khối trưởng có thể trả lại để "
-                       "chỉnh sửa.", code="already_submitted")
+        raise Conflict(_l("Bản đăng ký đã gửi; không sửa được. Khối trưởng có thể trả lại để "
+                          "chỉnh sửa."), code="already_submitted")
     if registration is not None:
         check_version(registration.version, version)
     timing = deadlines.check_window(campaign, "registration", unit.id)
@@ -48,27 +49,30 @@ def save(campaign: Campaign, unit_code: str, items: Any, *, submit: bool, actor:
     criteria = {code: row for code, row in leaves(campaign).items() if row.kind == "item"}
     errors: dict[str, list[str]] = {}
     if not isinstance(items, list):
-        raise ValidationFailed("Danh sách chỉ tiêu không hợp lệ.",
-                               fields={"items": ["Phải là một danh sách."]})
+        raise ValidationFailed(_l("Danh sách chỉ tiêu không hợp lệ."),
+                               fields={"items": [_l("Phải là một danh sách.")]})
     parsed: dict[str, tuple[str, bool, str]] = {}
     for index, item in enumerate(items):
         key = f"items[{index}]"
         if not isinstance(item, dict):
-            errors.setdefault(key, []).append("Mỗi chỉ tiêu là một đối tượng.")
+            errors.setdefault(key, []).append(_l("Mỗi chỉ tiêu là một đối tượng."))
             continue
         code = item.get("criterion")
         if not isinstance(code, str) or code not in criteria:
-            errors.setdefault(key, []).append(f"Không có tiêu chí mã '{str(code)[:40]}'.")
+            errors.setdefault(key, []).append(
+                _l("Không có tiêu chí mã '%(code)s'.", code=str(code)[:40]))
             continue
         if code in parsed:
-            errors.setdefault(key, []).append(f"Tiêu chí {code} được nhập hai lần.")
+            errors.setdefault(key, []).append(_l("Tiêu chí %(code)s được nhập hai lần.", code=code))
             continue
-        target = text_field(item.get("target"), f"{key}.target", errors)
+        target = text_field(item.get("target"), f"{key}.target", errors,
+                            label=_l("Tiêu chí %(code)s, chỉ tiêu", code=code))
         not_applicable = bool(item.get("not_applicable", False))
-        reason = text_field(item.get("reason"), f"{key}.reason", errors)
+        reason = text_field(item.get("reason"), f"{key}.reason", errors,
+                            label=_l("Tiêu chí %(code)s, lý do không áp dụng", code=code))
         if not_applicable and not reason:
             errors.setdefault(f"{key}.reason", []).append(
-                f"Tiêu chí {code}: cần nêu lý do “không áp dụng”.")
+                _l("Tiêu chí %(code)s: cần nêu lý do “không áp dụng”.", code=code))
         parsed[code] = (target if not not_applicable else "", not_applicable, reason)
     raise_if(errors)
     if submit:
@@ -76,9 +80,9 @@ def save(campaign: Campaign, unit_code: str, items: Any, *, submit: bool, actor:
                    if code not in parsed or not (parsed[code][0] or parsed[code][1])]
         if missing:
             raise ValidationFailed(
-                "Chưa nhập chỉ tiêu cho mọi tiêu chí; mỗi tiêu chí cần chỉ tiêu hoặc "
-                "“không áp dụng” kèm lý do.", code="incomplete",
-                fields={"items": [f"Thiếu tiêu chí: {', '.join(missing)}."]})
+                _l("Chưa nhập chỉ tiêu cho mọi tiêu chí; mỗi tiêu chí cần chỉ tiêu hoặc "
+                   "“không áp dụng” kèm lý do."), code="incomplete",
+                fields={"items": [_l("Thiếu tiêu chí: %(codes)s.", codes=", ".join(missing))]})
 
     now = clock.now()
     if registration is None:
@@ -114,13 +118,13 @@ def return_for_correction(campaign: Campaign, unit_code: str, reason: Any, *,
     campaign_state.require(Action.RETURN_REGISTRATION, actor, campaign)
     unit = member_unit(campaign, unit_code)
     errors: dict[str, list[str]] = {}
-    text = text_field(reason, "reason", errors, max_length=2000)
+    text = text_field(reason, "reason", errors, max_length=2000, label=_l("Lý do trả lại"))
     if not text and "reason" not in errors:
-        errors["reason"] = ["Cần nêu lý do trả lại."]
+        errors["reason"] = [_l("Cần nêu lý do trả lại.")]
     raise_if(errors)
     registration = get(campaign, unit)
     if registration is None or registration.status != "submitted":
-        raise Conflict("Chỉ trả lại được bản đăng ký đã gửi.", code="not_submitted")
+        raise Conflict(_l("Chỉ trả lại được bản đăng ký đã gửi."), code="not_submitted")
     registration.status = "returned"
     registration.returned_reason = text
     registration.version += 1

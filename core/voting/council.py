@@ -113,10 +113,10 @@ def runoff_rule_text(steps: tuple[str, ...], by_most_votes: bool) -> list[str]:
         return []
     if by_most_votes:
         return [_("Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị "
-                  "được nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn "
+                  "được nhiều phiếu hơn được suy tôn (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn "
                   "bằng nhau thì áp dụng lại cách phân định trên.")]
     return [_("Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống, với cùng "
-              "điều kiện trúng như vòng đầu.")]
+              "điều kiện được suy tôn như vòng đầu.")]
 
 
 def blank_rule(allowed: bool) -> list[str]:
@@ -300,15 +300,15 @@ class CouncilVote:
         if threshold is not None:
             base = str(BASE_WORDS.get(self.threshold_base, self.threshold_base))
             if self.threshold_base == "members":
-                rules.append(_("Một đơn vị trúng khi được quá %(share)s %(base)s đồng ý, tức ít "
+                rules.append(_("Một đơn vị được suy tôn khi được quá %(share)s %(base)s đồng ý, tức ít "
                                "nhất %(needed)d phiếu.", share=share_text(threshold),
                                base=base, needed=math.floor(threshold * members) + 1))
             elif self.threshold_base == "present":
-                rules.append(_("Một đơn vị trúng khi được quá %(share)s %(base)s đồng ý (khi "
+                rules.append(_("Một đơn vị được suy tôn khi được quá %(share)s %(base)s đồng ý (khi "
                                "chưa ghi nhận đơn vị có mặt: số đơn vị đã bỏ phiếu).",
                                share=share_text(threshold), base=base))
             else:
-                rules.append(_("Một đơn vị trúng khi được quá %(share)s %(base)s đồng ý.",
+                rules.append(_("Một đơn vị được suy tôn khi được quá %(share)s %(base)s đồng ý.",
                                share=share_text(threshold), base=base))
         rules.append(self_vote_rule(self.self_vote))
         rules += blank_rule(self.allow_blank)
@@ -415,7 +415,7 @@ class CouncilVote:
             return PollResult(eligible, voted, valid, voted - valid, False,
                               tuple(counts), (), tuple(explanation))
         if by_most_votes:
-            explanation.append("Vòng bầu lại: đơn vị được nhiều phiếu hơn trúng (không xét tỷ "
+            explanation.append("Vòng bầu lại: đơn vị được nhiều phiếu hơn được suy tôn (không xét tỷ "
                                "lệ đồng ý).")
         passed = [c["candidate"] for c in counts if c["passed"]]
         passed.sort(key=lambda c: (-votes[c], c))

@@ -109,14 +109,14 @@ class RankedVote:
         rules.append(_("Mỗi phiếu xếp hạng các đơn vị: với n ứng viên, đơn vị xếp thứ nhất được "
                        "n − 1 điểm, thứ hai n − 2 điểm, …; đơn vị không được xếp hạng không có "
                        "điểm."))
-        rules.append(_("Các đơn vị có nhiều điểm nhất (ít nhất 1 điểm) trúng, theo số suất của "
+        rules.append(_("Các đơn vị có nhiều điểm nhất (ít nhất 1 điểm) được suy tôn, theo số suất của "
                        "từng nội dung."))
         rules.append(self_vote_rule(self.self_vote))
         rules += blank_rule(self.allow_blank)
         rules += tie_break_rule(self.tie_break)
         if "runoff" in self.tie_break:
             rules.append(_("Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn "
-                           "trống, đếm điểm như vòng đầu: đơn vị được nhiều điểm hơn trúng."))
+                           "trống, đếm điểm như vòng đầu: đơn vị được nhiều điểm hơn được suy tôn."))
         rules += top_k_rule(self.poll_definitions)
         rules += award_rules(self.poll_definitions)
         rules += seal_rule(self.seal)

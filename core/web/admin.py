@@ -91,7 +91,7 @@ class YearField(IntegerField):
 
 ROLE_CHOICES = [
     choice("", _l("Không tham gia")),
-    choice("member", _l("Thành viên")),
+    choice("member", _l("Đơn vị thành viên")),
     choice("leader", _l("Khối trưởng")),
     choice("deputy", _l("Khối phó")),
 ]

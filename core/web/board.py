@@ -68,8 +68,9 @@ def _year_from_query() -> int | None:
 
 @bp.get("/")
 def index():
-    """The current year, or the year picked in the selector (``?year=``)."""
-    return redirect(url_for("board.dashboard", year=_year_from_query() or clock.today().year))
+    """The year picked in the selector (``?year=``), else the latest year with work in
+    progress (not an empty current year: ``board.working_year``)."""
+    return redirect(url_for("board.dashboard", year=_year_from_query() or board.working_year()))
 
 
 @bp.get("/<int:year>")

@@ -77,13 +77,13 @@ def plugin_notice(campaign: Campaign) -> str | None:
     """A note when the plugin that froze the campaign is gone, disabled or another version."""
     record = current_app.extensions["thidua"].record(campaign.plugin)
     if record is None:
-        return _("Plugin %(plugin)s không còn được cài đặt. Năm thi đua vẫn dùng bộ tiêu chí, "
+        return _("Quy tắc %(plugin)s của khối không còn được cài đặt. Năm thi đua vẫn dùng bộ tiêu chí, "
                  "lịch và quy trình bỏ phiếu đã chốt.", plugin=campaign.plugin)
     if record.status != "loaded":
-        return _("Plugin %(plugin)s đang bị tắt hoặc lỗi. Năm thi đua vẫn dùng bộ tiêu chí, "
+        return _("Quy tắc %(plugin)s của khối đang bị tắt hoặc lỗi. Năm thi đua vẫn dùng bộ tiêu chí, "
                  "lịch và quy trình bỏ phiếu đã chốt.", plugin=campaign.plugin)
     if record.version != campaign.plugin_version:
-        return _("Plugin %(plugin)s đang cài phiên bản %(installed)s, khác phiên bản "
+        return _("Quy tắc %(plugin)s của khối đang cài bản %(installed)s, khác bản "
                  "%(frozen)s đã dùng khi chốt năm thi đua này. Năm thi đua vẫn dùng bộ tiêu chí, "
                  "lịch và quy trình bỏ phiếu đã chốt.", plugin=campaign.plugin,
                  installed=record.version, frozen=campaign.plugin_version)

@@ -25,6 +25,7 @@ def index():
         scope = "none"
     rows = []
     to_vote = []
+    campaign_state.prefetch(shown, current_user, today)  # a fixed number of queries
     for campaign in shown:
         if scope == "unit" and current_user.role == "head":
             to_vote += _ballots_waiting(campaign)

@@ -16,7 +16,6 @@ once applied, and copies older than a day are swept when a new file is staged.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 import time
@@ -145,6 +144,20 @@ def _matches(query: str, *values: str | None) -> bool:
     return all(word in haystack for word in words)
 
 
+PAGE_SIZE = 25
+
+
+def _page_of(rows: list[Any], per_page: int = PAGE_SIZE) -> tuple[list[Any], dict[str, Any]]:
+    """The rows of the page asked for (``?page=``, 1 by default; out of range: the nearest
+    page) and where it stands: page, pages, count (the rows matched)."""
+    raw = (request.args.get("page") or "").strip()
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
+    pages = max(1, -(-len(rows) // per_page))
+    number = min(max(number, 1), pages)
+    start = (number - 1) * per_page
+    return rows[start:start + per_page], {"page": number, "pages": pages, "count": len(rows)}
+
+
 def _unit_choices(units: list[Unit], keep: str | None = None) -> list[Any]:
     return [choice("", _l("Không thuộc đơn vị nào"))] + [
         choice(u.code, u.name if u.active else _("%(name)s (ngừng hoạt động)", name=u.name))
@@ -157,9 +170,10 @@ def _unit_choices(units: list[Unit], keep: str | None = None) -> list[Any]:
 def units(problem: str | None = None, status: int = 200):
     query = (request.args.get("q") or "").strip()[:100]
     everything = accounts.list_units()
-    shown = [u for u in everything if _matches(query, u.code, u.name, u.short_name)]
+    shown, paging = _page_of([u for u in everything
+                              if _matches(query, u.code, u.name, u.short_name)])
     return render_template("people/units.html", units=shown, total=len(everything), q=query,
-                           action_form=ActionForm(), problem=problem), status
+                           paging=paging, action_form=ActionForm(), problem=problem), status
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -239,12 +253,13 @@ def users(problem: str | None = None, status: int = 200):
     query = (request.args.get("q") or "").strip()[:100]
     all_units = accounts.list_units()  # loads every unit once: user.unit needs no query
     everything = accounts.list_users()
-    shown = [u for u in everything
-             if _matches(query, u.username, u.full_name,
-                         u.unit.name if u.unit else "", u.unit.short_name if u.unit else "",
-                         u.unit.code if u.unit else "")]
+    shown, paging = _page_of([u for u in everything
+                              if _matches(query, u.username, u.full_name,
+                                          u.unit.name if u.unit else "",
+                                          u.unit.short_name if u.unit else "",
+                                          u.unit.code if u.unit else "")])
     return render_template("people/users.html", users=shown, total=len(everything), q=query,
-                           roles=ROLES, action_form=ActionForm(), problem=problem,
+                           paging=paging, roles=ROLES, action_form=ActionForm(), problem=problem,
                            unit_count=len(all_units)), status
 
 

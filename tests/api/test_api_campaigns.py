@@ -158,7 +158,7 @@ def bad_vote():
 SUM = "Tiêu chí A: điểm tối đa của nhóm (600) khác tổng các mục con (550)."
 ORDER = ("Giai đoạn bao-cao-so-ket: mở trước giai đoạn đứng trước nó (hoi-nghi-so-ket); các "
          "giai đoạn phải theo thứ tự thời gian.")
-MISSING = "Không có giai đoạn nào cho sản phẩm 'verification'."
+MISSING = "Không có giai đoạn nào cho hồ sơ 'verification'."
 VOTE = ["Bỏ phiếu: Tham số quorum = '3/2' không phải là tỷ lệ từ 0 đến 1.",
         "Bỏ phiếu: Tham số threshold_base = 'all' không hợp lệ (chọn một trong: members, "
         "voters, valid, present).",

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from plugins import khoi8
 from tests.support.cycle import Api, at, full_registration, item_codes
+from tests.support.guards import FORCE
 from tests.support.plugins import Khoi8NextYear
 from tests.support.voting import HEADS
 from tests.support.year import play_year
@@ -54,9 +55,9 @@ def test_registration_summary_stays_a_draft_while_late_registrations_are_accepte
     # is taken, extension or not.
     member = Api(client, OFFICERS[units[1]])
     assert member.post("/steps/registration/close").status_code == 403
-    closed = leader.post("/steps/registration/close")
+    closed = leader.post("/steps/registration/close", json=FORCE)
     assert closed.status_code == 200, closed.get_json()
-    assert leader.post("/steps/registration/close").status_code == 409
+    assert leader.post("/steps/registration/close", json=FORCE).status_code == 409
     # Closing settles the step; the summary stays a draft until the host issues it.
     assert _summary(client, leader)["settled"] is True
     assert _summary(client, leader)["final"] is False
@@ -94,7 +95,7 @@ def test_extension_never_reopens_self_scores_after_verification_is_locked(app, c
     codes = item_codes(client, officer.headers)
     score = {"items": [{"criterion": codes[0], "self_score": 1, "evidence": "Báo cáo số 1"}]}
     assert officer.put("/scores/so-vhttdl", json=score).status_code == 200  # extended: open
-    assert leader.post("/verification/lock").status_code == 200
+    assert leader.post("/verification/lock", json=FORCE).status_code == 200
     refused = officer.put("/scores/so-vhttdl", json=score)
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "phase_closed"
@@ -143,6 +144,7 @@ def test_the_plans_host_decides_who_verifies(app, client, demo):
                       json=line).status_code == 403
     assert client.put(f"{base}/scores/so-gddt", headers=deputy.headers,
                       json=line).status_code == 200
-    assert client.post(f"{base}/verification/lock", headers=deputy.headers).status_code == 200
+    assert client.post(f"{base}/verification/lock", headers=deputy.headers,
+                       json=FORCE).status_code == 200
     # The default plan (2021) is unchanged: there the leader hosts verification.
-    assert leader.post("/verification/lock").status_code == 200
+    assert leader.post("/verification/lock", json=FORCE).status_code == 200

@@ -66,7 +66,7 @@ def requested_urls(page) -> list[str]:
 @pytest.fixture(autouse=True)
 def no_csp_violations(request) -> Iterator[None]:
     """Every browser test also checks that the Content-Security-Policy (issue 14) blocked
-    nothing: no inline script without the response's nonce, no style or image refused."""
+    nothing: no inline script, no inline style (style-src 'self'), no image refused."""
     if "page" not in request.fixturenames:
         yield
         return

@@ -18,12 +18,13 @@ from playwright.sync_api import Page, expect
 
 from tests.support import DEMO_PASSWORD
 from tests.support.browser import Server, hosts
+from tests.support.files import pdf_bytes
 
 pytestmark = pytest.mark.browser
 
 BASE = "/campaigns/khoi-8/2021"
 UNIT = "Sở Văn hóa, Thể thao và Du lịch"
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: attachments are checked by structure
 
 
 def sign_in(page: Page, server: Server, username: str) -> None:
@@ -191,8 +192,12 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     expect(page.locator("#verified-total")).to_have_text("92")
 
     page.goto(f"{server.url}{BASE}/verification")
-    confirm_next_dialog(page, "Khóa kết quả thẩm định")
-    page.get_by_role("button", name="Khóa kết quả thẩm định").click()
+    # Other units are not verified yet: the page names them, and locking needs a ticked
+    # confirmation that names the gaps, and a reason (issue 13).
+    expect(page.locator("#lock-checklist")).to_contain_text("đơn vị chưa thẩm định")
+    page.get_by_label(re.compile("^Tôi xác nhận khóa thẩm định khi còn")).check()
+    page.get_by_label("Lý do vẫn tiếp tục (ghi vào nhật ký)").fill("Hết hạn thẩm định")
+    page.get_by_role("button", name="Khóa kết quả thẩm định dù còn thiếu sót").click()
     expect(page.get_by_role("status")).to_contain_text("Đã khóa kết quả thẩm định.")
     expect(page.locator("main")).to_contain_text("Kết quả thẩm định đã khóa lúc")
 

@@ -110,14 +110,14 @@ def test_valid_calendars_have_no_problems(calendar, year):
     (replace(good(), "tham-dinh", host="province"),
      ["Giai đoạn tham-dinh: đơn vị chủ trì 'province' không hợp lệ."]),
     (replace(good(), "dang-ky", late="maybe"),
-     ["Giai đoạn dang-ky: quy định nộp muộn 'maybe' không hợp lệ."]),
+     ["Giai đoạn dang-ky: quy định gửi trễ hạn 'maybe' không hợp lệ."]),
     (replace(good(), "hoi-nghi-so-ket", deliverable="minutes"),
-     ["Giai đoạn hoi-nghi-so-ket: sản phẩm 'minutes' không hợp lệ."]),
+     ["Giai đoạn hoi-nghi-so-ket: hồ sơ 'minutes' không hợp lệ."]),
     (replace(good(), "hoi-nghi-so-ket", deliverable="mid_year_report"),
-     ["Giai đoạn hoi-nghi-so-ket: sản phẩm 'mid_year_report' đã có ở giai đoạn "
+     ["Giai đoạn hoi-nghi-so-ket: hồ sơ 'mid_year_report' đã có ở giai đoạn "
       "bao-cao-so-ket."]),
     ([p for p in good() if p.code != "tham-dinh"],
-     ["Không có giai đoạn nào cho sản phẩm 'verification'."]),
+     ["Không có giai đoạn nào cho hồ sơ 'verification'."]),
     (replace(good(), "hoi-nghi-so-ket", code="bao-cao-so-ket"),
      ["Giai đoạn bao-cao-so-ket: mã bị trùng."]),
     (replace(good(), "ky-giao-uoc", code="ký"), ["Giai đoạn ký: mã không hợp lệ."]),
@@ -150,7 +150,7 @@ def test_deliverables_must_end_in_the_cycle_order():
 def test_a_calendar_without_deliverables_names_each_missing_one():
     only = [phase("hop", D(2024, 1, 1), D(2024, 1, 2))]
     assert calendar_problems(only, 2024) == [
-        f"Không có giai đoạn nào cho sản phẩm '{d}'." for d in
+        f"Không có giai đoạn nào cho hồ sơ '{d}'." for d in
         ("registration", "mid_year_report", "year_end_report", "verification", "vote")]
 
 

@@ -28,11 +28,11 @@ def test_council_vote_describes_quorum_threshold_self_vote_ties_and_polls():
     assert described.rules == (
         "Hội nghị bình xét hợp lệ khi có ít nhất 1/2 tổng số đơn vị thành viên bỏ phiếu "
         "(5 trên 9 đơn vị).",
-        "Một đơn vị trúng khi được quá 2/3 số phiếu hợp lệ đồng ý.",
+        "Một đơn vị được suy tôn khi được quá 2/3 số phiếu hợp lệ đồng ý.",
         "Đơn vị không được bỏ phiếu cho chính mình.",
         "Khi số phiếu bằng nhau: bầu lại giữa các đơn vị bằng phiếu.",
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị được "
-        "nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
+        "nhiều phiếu hơn được suy tôn (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
         "thì áp dụng lại cách phân định trên.",
         "Khi ứng viên là các đơn vị có tổng điểm thẩm định cao nhất, mọi đơn vị bằng điểm với "
         "đơn vị ở vị trí cuối đều là ứng viên.",
@@ -51,7 +51,7 @@ def test_a_threshold_over_all_members_says_how_many_votes():
     vote = CouncilVote(poll_definitions=(PollDefinition("c", "Cờ", seats=2),))
     rules = vote.describe(PollContext(members=tuple("abcdefgh"))).rules
     assert rules[0].endswith("(6 trên 8 đơn vị).")
-    assert rules[1] == ("Một đơn vị trúng khi được quá 1/2 tổng số đơn vị thành viên đồng ý, "
+    assert rules[1] == ("Một đơn vị được suy tôn khi được quá 1/2 tổng số đơn vị thành viên đồng ý, "
                         "tức ít nhất 5 phiếu.")
     assert rules[3] == ("Khi số phiếu bằng nhau: đơn vị có tổng điểm thẩm định cao hơn được "
                         "chọn; nếu vẫn bằng nhau, bầu lại giữa các đơn vị bằng phiếu.")

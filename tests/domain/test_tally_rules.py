@@ -253,7 +253,7 @@ def test_a_runoff_elects_by_most_votes():
     spec = PollSpec("bk-vong-2", "BK — bầu lại vòng 2", "approval", 1, 1, 1, ("b", "c"))
     result = runoff_vote().tally(spec, [["b"]] * 4 + [["c"]] * 2, CTX)
     assert result.elected == ("b",)  # 4 votes of 8 members: not "quá nửa", but the most
-    assert "Vòng bầu lại: đơn vị được nhiều phiếu hơn trúng (không xét tỷ lệ đồng ý)." \
+    assert "Vòng bầu lại: đơn vị được nhiều phiếu hơn được suy tôn (không xét tỷ lệ đồng ý)." \
         in result.explanation
     still = runoff_vote().tally(spec, [["b"]] * 3 + [["c"]] * 3, CTX)
     assert still.elected == () and still.runoff == ("b", "c")  # equal scores too: again
@@ -271,7 +271,7 @@ def test_a_runoff_keeps_the_threshold_when_the_procedure_says_so():
     rules = keeps.describe(CTX).rules
     assert rules[-2] == (  # the last rule says how ballots are sealed
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn "
-                         "trống, với cùng điều kiện trúng như vòng đầu.")
+                         "trống, với cùng điều kiện được suy tôn như vòng đầu.")
 
 
 def test_a_first_round_still_needs_the_threshold():
@@ -283,12 +283,12 @@ def test_the_rules_say_how_a_runoff_elects():
     rules = runoff_vote().describe(CTX).rules
     assert rules[-2] == (  # the last rule says how ballots are sealed
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn "
-                         "trống: đơn vị được nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét "
+                         "trống: đơn vị được nhiều phiếu hơn được suy tôn (ít nhất 1 phiếu, không xét "
                          "tỷ lệ đồng ý), nếu vẫn bằng nhau thì áp dụng lại cách phân định trên.")
     ranked = RankedVote(poll_definitions=(PollDefinition("xh", "XH", method="ranked"),))
     assert ranked.describe(CTX).rules[-2] == (
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống, đếm điểm như "
-        "vòng đầu: đơn vị được nhiều điểm hơn trúng.")
+        "vòng đầu: đơn vị được nhiều điểm hơn được suy tôn.")
 
 
 # -- the Cờ thi đua poll (Điều 26 Luật Thi đua, khen thưởng 2022) ---------------------------

@@ -66,7 +66,7 @@ class ShowOfHands:
     def describe(self, ctx: PollContext) -> ProcedureDescription:
         needed = len(ctx.members) // 2 + 1
         return ProcedureDescription(
-            rules=(f"Biểu quyết giơ tay: đơn vị trúng khi được ít nhất {needed} trên "
+            rules=(f"Biểu quyết giơ tay: đơn vị được suy tôn khi được ít nhất {needed} trên "
                    f"{len(ctx.members)} đơn vị thành viên đồng ý.",),
             polls=(PollDescription(self.question, "Chọn 1 đơn vị", 1,
                                    "Tất cả đơn vị thành viên"),))

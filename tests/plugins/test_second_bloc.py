@@ -15,6 +15,7 @@ from core.services import accounts
 from core.unit_of_work import unit_of_work
 from tests.support import api_token, bearer
 from tests.support.databases import DATABASES
+from tests.support.guards import FORCE
 from tests.support.shares import close_json
 
 BASE = "/api/v1/campaigns/khoi-vhxh/2021"
@@ -95,7 +96,7 @@ def test_second_bloc_year_end_to_end(world):
             "submit": True}).status_code == 200
     at(world, 2021, 12, 20, 9, 0)
     leader = headers(client, "so-a.officer")
-    assert client.post(f"{BASE}/verification/lock", headers=leader).status_code == 200
+    assert client.post(f"{BASE}/verification/lock", headers=leader, json=FORCE).status_code == 200
     ranking = client.get(f"{BASE}/ranking", headers=leader).get_json()
     assert [r["unit"] for r in ranking] == ["so-e", "so-d", "so-c", "so-b", "so-a"]
 

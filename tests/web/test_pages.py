@@ -37,10 +37,10 @@ def test_campaign_marks_todays_phase(client, demo):
     assert row.find("span", class_="badge").text == "Đang diễn ra"
     assert "còn 4 ngày" in row.text
     assert [td.text for td in row.find_all("td", class_="date")] == ["01/06/2021", "14/06/2021"]
-    states = {r.find("th").text.split(" Sản phẩm")[0]: r.find_all("td")[-1].text
+    states = {r.find("th").text.split(" Hồ sơ:")[0]: r.find_all("td")[-1].text
               for r in calendar.find("tbody").find_all("tr")}
     # Past its due date (15/5) registration still takes late work until the leader closes it.
-    assert states["Đăng ký nội dung, chỉ tiêu, nhiệm vụ thi đua"] == "Quá hạn, nhận nộp muộn"
+    assert states["Đăng ký nội dung, chỉ tiêu, nhiệm vụ thi đua"] == "Quá hạn, nhận hồ sơ gửi trễ hạn"
     assert states["Hội đồng thành viên bình xét, bỏ phiếu kín"] == "Sắp tới"
     # Every column header and row header is scoped.
     assert all(th.attrs.get("scope") in ("col", "row") for th in calendar.find_all("th"))
@@ -58,7 +58,7 @@ def test_campaign_shows_leader_and_deputy_first(client, demo):
     rows = [(r.find("th").text, r.find("td").text) for r in members.find("tbody").find_all("tr")]
     assert rows[0] == ("Sở Thông tin và Truyền thông", "Khối trưởng")
     assert rows[1] == ("Sở Lao động – Thương binh và Xã hội", "Khối phó")
-    assert {role for _unit, role in rows[2:]} == {"Thành viên"}
+    assert {role for _unit, role in rows[2:]} == {"Đơn vị thành viên"}
 
 
 def test_campaign_criteria_with_subtotals_bonus_and_deductions(client, demo):
@@ -95,13 +95,13 @@ def test_campaign_explains_the_vote_in_plain_vietnamese(client, demo):
     assert rules == [
         "Hội nghị bình xét hợp lệ khi có ít nhất 2/3 tổng số đơn vị thành viên có mặt "
         "(6 trên 8 đơn vị); khi chưa ghi nhận đơn vị có mặt, tính theo số đơn vị đã bỏ phiếu.",
-        "Một đơn vị trúng khi được quá 1/2 tổng số đơn vị thành viên đồng ý, tức ít nhất 5 "
+        "Một đơn vị được suy tôn khi được quá 1/2 tổng số đơn vị thành viên đồng ý, tức ít nhất 5 "
         "phiếu.",
         "Đơn vị được bỏ phiếu cho chính mình.",
         "Khi số phiếu bằng nhau: đơn vị có tổng điểm thẩm định cao hơn được chọn; nếu vẫn bằng "
         "nhau, bầu lại giữa các đơn vị bằng phiếu.",
         "Vòng bầu lại chỉ gồm các đơn vị còn bằng nhau, cho các suất còn trống: đơn vị được "
-        "nhiều phiếu hơn trúng (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
+        "nhiều phiếu hơn được suy tôn (ít nhất 1 phiếu, không xét tỷ lệ đồng ý), nếu vẫn bằng nhau "
         "thì áp dụng lại cách phân định trên.",
         "Mỗi lá phiếu được niêm phong ngay khi bỏ; chỉ mở được khi hai trong ba thành viên "
         "Ban kiểm phiếu nhập phần khóa của mình lúc kết thúc bỏ phiếu.",
@@ -116,21 +116,21 @@ def test_campaign_explains_the_vote_in_plain_vietnamese(client, demo):
         ["Bầu Khối trưởng năm sau", "Chọn 1 đơn vị", "1", "Tất cả đơn vị thành viên"],
         ["Bầu Khối phó năm sau", "Chọn 1 đơn vị", "1", "Tất cả đơn vị thành viên"],
     ]
-    assert "Giả định của plugin Khối 8" in section.text
+    assert "Quy ước của Khối 8" in section.text
 
 
 def test_campaign_has_no_plugin_note_when_versions_match(client, demo):
     login(client, "tttt.canbo")
     page = parse(client.get(CAMPAIGN))
     assert page.find_all("div", role="note") == []
-    assert "phiên bản 2021.1" in page.find("main").find("p").text
+    assert "theo quy tắc khoi8, bản 2021.1" in page.find("main").find("p").text
 
 
 def test_campaign_notes_a_newer_plugin_version(client, demo):
     demo.extensions["thidua"].records["khoi8"].version = "2022.3"
     login(client, "tttt.canbo")
     note = parse(client.get(CAMPAIGN)).find("div", role="note").text
-    assert "đang cài phiên bản 2022.3, khác phiên bản 2021.1" in note
+    assert "đang cài bản 2022.3, khác bản 2021.1" in note
     assert "vẫn dùng bộ tiêu chí, lịch và quy trình bỏ phiếu đã chốt" in note
 
 
@@ -140,7 +140,7 @@ def test_campaign_stays_readable_when_its_plugin_is_gone(client, demo):
     response = client.get(CAMPAIGN)
     assert response.status_code == 200
     page = parse(response)
-    assert "Plugin khoi8 không còn được cài đặt." in page.find("div", role="note").text
+    assert "Quy tắc khoi8 của khối không còn được cài đặt." in page.find("div", role="note").text
     assert CURRENT_PHASE in page.find("tr", aria_current="step").text
 
 
@@ -278,7 +278,7 @@ def test_open_campaign_form_is_a_table_of_units_with_role_selects(client, demo):
     select_ = first.find("select")
     assert first.find("label").attrs["for"] == select_.attrs["id"]
     assert [o.text for o in select_.find_all("option")] == [
-        "Không tham gia", "Thành viên", "Khối trưởng", "Khối phó"]
+        "Không tham gia", "Đơn vị thành viên", "Khối trưởng", "Khối phó"]
     assert select_.find("option", selected=True).attrs["value"] == ""
 
 

@@ -50,7 +50,7 @@ def counts_row(response, unit: str) -> dict[str, str]:
     passed = re.search(r'<td class="passed">([^<]*)</td>', row.group(1))
     return {"votes": cell["votes"].group(1), "share": cell["share"].group(1),
             "passed": passed.group(1) if passed else "",
-            "chosen": "Được chọn" in row.group(1), "runoff": "Bầu lại" in row.group(1)}
+            "chosen": "Được suy tôn" in row.group(1), "runoff": "Bầu lại" in row.group(1)}
 
 
 def test_published_results_show_the_counts(voting_day):
