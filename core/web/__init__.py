@@ -145,7 +145,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        return {"today": clock.today(), "now": clock.now(), "lang": current_language()}
+        from core.services import documents
+
+        # The province's emulation office as configured (THIDUA_OFFICE_NAME / _PARENT): pages
+        # name it, never a hard-coded "Ban Thi đua – Khen thưởng".
+        return {"today": clock.today(), "now": clock.now(), "lang": current_language(),
+                "office_name": documents.province().office}
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
