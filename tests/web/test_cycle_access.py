@@ -32,7 +32,7 @@ def people(demo):
     """The demo, plus an officer of a unit that is not a member of Khối 8 in 2021."""
     with unit_of_work():
         accounts.create_unit("so-ngoai", "Sở Ngoài Khối", "Sở NK", actor=None)
-        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD,
+        accounts.create_user("ngoai.canbo", "Cán bộ Sở NK", DEMO_PASSWORD, demo_password=True,
                              unit_code="so-ngoai", role="officer", actor=None)
     return demo
 
