@@ -87,7 +87,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
 
     seen = confirm_next_dialog(page, "Gửi bản đăng ký")
     page.get_by_role("button", name="Gửi đăng ký").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã gửi bản đăng ký thi đua.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã gửi bản đăng ký thi đua.")
     assert seen and "Gửi bản đăng ký" in seen[0], seen
     expect(page.locator("#registration-status")).to_contain_text("Đã gửi")
     expect(page.locator("textarea")).to_have_count(0)  # read-only once submitted
@@ -114,7 +114,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     page.locator("#file").set_input_files(files=[{
         "name": "bao-cao-so-ket.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.get_by_role("button", name="Tải lên").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã tải lên tệp “bao-cao-so-ket.pdf”")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã tải lên tệp “bao-cao-so-ket.pdf”")
     with page.expect_download() as download:
         page.get_by_role("link", name="bao-cao-so-ket.pdf").click()
     assert download.value.suggested_filename == "bao-cao-so-ket.pdf"
@@ -128,7 +128,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     shoot(page, out, "cycle-report")
     confirm_next_dialog(page, "Gửi báo cáo")
     page.get_by_role("button", name="Gửi báo cáo").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã gửi báo cáo.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã gửi báo cáo.")
     expect(page.locator("#report-status")).to_contain_text("Đã gửi")
 
     # --- The review meeting (20/7/2021): the deputy records it and closes the phase ---------
@@ -143,7 +143,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
         "Các đơn vị thực hiện tốt giao ước thi đua 6 tháng đầu năm.")
     confirm_next_dialog(page, "Kết thúc sơ kết")
     page.get_by_role("button", name="Kết thúc sơ kết").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã kết thúc sơ kết 6 tháng")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã kết thúc sơ kết 6 tháng")
     expect(page.locator("#review-record")).to_contain_text("20/07/2021")
     expect(page.locator("#review-record")).to_contain_text("Hội trường Sở LĐ-TB&XH")
 
@@ -158,7 +158,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     page.get_by_label("Điểm tự chấm tiêu chí C.1", exact=False).fill("5")
     page.get_by_label("Minh chứng cho tiêu chí C.1").fill("Bằng khen của Bộ VH-TT&DL")
     page.get_by_role("button", name="Lưu bảng tự chấm điểm").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã lưu bảng tự chấm điểm.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã lưu bảng tự chấm điểm.")
     expect(page.locator("#self-total")).to_have_text("93")  # 22 × 4 + 5, by the server
     shoot(page, out, "cycle-scores")
 
@@ -169,7 +169,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
         percents.nth(index).fill("100")
     confirm_next_dialog(page, "Gửi báo cáo")
     page.get_by_role("button", name="Gửi báo cáo").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã gửi báo cáo.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã gửi báo cáo.")
     page.goto(f"{server.url}{BASE}/scores/so-vhttdl")
     expect(page.locator("main")).to_contain_text("bảng tự chấm điểm chỉ đọc")
     expect(page.locator("input[name$='-self_score']")).to_have_count(0)
@@ -188,7 +188,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     shoot(page, out, "cycle-verify")
     page.locator("#items-0-reason").fill("Thiếu minh chứng văn bản")
     page.get_by_role("button", name="Lưu điểm thẩm định").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã lưu điểm thẩm định.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã lưu điểm thẩm định.")
     expect(page.locator("#verified-total")).to_have_text("92")
 
     page.goto(f"{server.url}{BASE}/verification")
@@ -198,7 +198,7 @@ def test_the_year_in_the_browser(page: Page, live_server: Server, requested_urls
     page.get_by_label(re.compile("^Tôi xác nhận khóa thẩm định khi còn")).check()
     page.get_by_label("Lý do vẫn tiếp tục (ghi vào nhật ký)").fill("Hết hạn thẩm định")
     page.get_by_role("button", name="Khóa kết quả thẩm định dù còn thiếu sót").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã khóa kết quả thẩm định.")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Đã khóa kết quả thẩm định.")
     expect(page.locator("main")).to_contain_text("Kết quả thẩm định đã khóa lúc")
 
     # --- The ranking --------------------------------------------------------------------------
