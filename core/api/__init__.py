@@ -75,6 +75,15 @@ def _http_error(exc: HTTPException):
     return allow_header(error_response(exc.code or 500), exc)
 
 
+@api_bp.url_value_preprocessor
+def _typed_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Path parameters typed as the OpenAPI document declares them (core/api/schemas.py):
+    a code that cannot name anything is 404 before any handler or query runs."""
+    from core.api.schemas import check_path
+
+    check_path(values)
+
+
 def json_body(accept: tuple[type, ...] = (dict,)) -> Any:
     """The request's JSON object; 400 when it is not valid UTF-8 JSON (``malformed``) or not
     an object (``bad_request``: a list, a string, a number, JSON nested too deep), 415 when

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, jsonify, request, send_file
 
 from core.api import api_bp, current_api_user, json_body, schemas, token_required
-from core.api.schemas import body
+from core.api.schemas import body, query
 from core.domain import Deliverable, FrozenPlan
 from core.errors import NotFound, ValidationFailed
 from core.services import (
@@ -148,6 +148,7 @@ def put_scores(bloc: str, year: int, unit: str):
 
 @api_bp.post(f"{BASE}/verification/lock")
 @token_required
+@body(schemas.OVERRIDE, optional=True)
 def lock_verification(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     force, reason = _override()
@@ -274,6 +275,7 @@ def get_plan_revisions(bloc: str, year: int):
 
 @api_bp.get(f"{BASE}/timeline")
 @token_required
+@query(unit=schemas.text(100, description="mã đơn vị"))
 def get_timeline(bloc: str, year: int):
     """Where each step of the year stands for the bloc, or for ``?unit=`` (its extensions)."""
     campaign = campaigns.get_campaign(bloc, year)
@@ -295,6 +297,7 @@ def get_timeline(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/steps/<deliverable>/close")
 @token_required
+@body(schemas.OVERRIDE, optional=True)
 def close_step(bloc: str, year: int, deliverable: str):
     """The host closes a step by an act (registration, year-end reports): no more work is
     taken for it, whatever the clock or extensions say. The mid-year review and

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body
 from core.models import IssuedDocument
 from core.services import campaigns, documents, exports, meeting
 
@@ -81,6 +82,7 @@ def issue_document(bloc: str, year: int, name: str):
 
 @api_bp.post(f"{BASE}/documents/<name>/replace")
 @token_required
+@body(schemas.REASON)
 def replace_document(bloc: str, year: int, name: str):
     """Ban hành văn bản thay thế (có lý do); bản cũ được giữ, ghi “đã bị thay thế”."""
     campaign = campaigns.get_campaign(bloc, year)
@@ -102,6 +104,7 @@ def export_workbook(bloc: str, year: int):
 
 @api_bp.put(f"{BASE}/council-meeting")
 @token_required
+@body(schemas.COUNCIL_MEETING)
 def put_council_meeting(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     return jsonify(meeting.record_meeting(campaign, json_body(), actor=current_api_user()))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body
 from core.api.voting import result_body
 from core.services import campaigns, meeting, paper_ballots, permissions, voting
 
@@ -24,6 +25,7 @@ def get_attendance(bloc: str, year: int):
 
 @api_bp.put(f"{BASE}/attendance")
 @token_required
+@body(schemas.ATTENDANCE, accept=(dict, list))
 def put_attendance(bloc: str, year: int):
     """Record the attendance (the vote's host; frozen once a poll is opened)."""
     campaign = campaigns.get_campaign(bloc, year)
@@ -54,6 +56,7 @@ def paper_ballots_pdf(bloc: str, year: int, poll: str):
 
 @api_bp.post(f"{BASE}/polls/<poll>/paper-count")
 @token_required
+@body(schemas.PAPER_COUNT)
 def paper_count(bloc: str, year: int, poll: str):
     """The counting committee's hand count: stored as the poll's result, the poll closed."""
     campaign = campaigns.get_campaign(bloc, year)

@@ -9,7 +9,8 @@ from typing import Any
 from flask import jsonify, request
 from flask_babel import lazy_gettext
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body, query
 from core.errors import ValidationFailed
 from core.models import User
 from core.services import campaigns, notifications
@@ -22,6 +23,7 @@ def _preferences(user: User) -> dict[str, Any]:
 
 @api_bp.get("/notices")
 @token_required
+@query(unread=schemas.text(10, description="1: chỉ thông báo chưa đọc"))
 def list_notices():
     """Thông báo của người dùng (mới nhất trước); ?unread=1: chỉ thông báo chưa đọc."""
     user = current_api_user()
@@ -33,6 +35,7 @@ def list_notices():
 
 @api_bp.post("/notices/read")
 @token_required
+@body(schemas.NOTICES_READ, optional=True)
 def read_notices():
     """Đánh dấu đã đọc: {"ids": [..]} hoặc mọi thông báo khi không có ids."""
     user = current_api_user()
@@ -55,6 +58,7 @@ def get_notice_preferences():
 
 @api_bp.put("/notices/preferences")
 @token_required
+@body(schemas.NOTICE_PREFERENCES)
 def put_notice_preferences():
     """Chọn loại nhắc việc nhận ({"kinds": {loại: true|false}}) và địa chỉ e-mail."""
     user = current_api_user()

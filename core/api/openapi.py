@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from core.api import api_bp
+from core.api.schemas import INTEGER_PARAMETER, PATH_PARAMETERS, declared, declared_query
 
 SUMMARIES = {
     "api.create_token": "Đăng nhập, nhận mã truy cập (Bearer).",
@@ -49,13 +50,144 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
                    "fields": {"type": "object"}}}}}
 
 
+# -- the council vote's bodies (docs/voting.md; issue 10) ------------------------------------
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_CODES = {"type": "array", "items": _STR}
+VOTE_SCHEMAS: dict[str, Any] = {
+    "Poll": {"type": "object", "properties": {
+        "code": _STR, "title": _STR, "method": {"enum": ["approval", "single", "ranked"]},
+        "status": {"enum": ["draft", "open", "closed", "published"]}, "seats": _INT,
+        "opens": _STR, "closes": _STR, "min_choices": _INT, "max_choices": _INT,
+        "candidates": _CODES, "elects": {"type": "string", "nullable": True},
+        "roster_hash": {"type": "string", "nullable": True},
+        "seal": {"enum": ["committee", "server", None], "nullable": True,
+                 "description": "committee: the key exists only as the counting committee's "
+                                "shares (default); server: kept by the server until close"},
+        "shares_needed": {"type": "integer", "nullable": True},
+        "public_key": {"type": "string", "nullable": True,
+                       "description": "X25519 public key (hex) the ballots are sealed to"}}},
+    "PollOpened": {"allOf": [{"$ref": "#/components/schemas/Poll"}, {
+        "type": "object", "properties": {
+            "shares": {**_CODES, "description": "the key shares, shown ONCE and stored "
+                                                "nowhere: one per committee member"},
+            "share_holders": {**_CODES, "description": "who keeps each share (the counting "
+                                                       "committee of the meeting record)"}}}]},
+    "OpenRequest": {"type": "object", "properties": {"seal": {"enum": ["committee", "server"]}}},
+    "CloseRequest": {"type": "object", "properties": {
+        "shares": {**_CODES, "description": "two of the committee's key shares (committee "
+                                            "seal)"}}},
+    "Consistency": {"type": "object", "properties": {
+        "roll_marks": _INT, "counted": _INT, "receipts": _INT, "cast_events": _INT,
+        "receipts_digest_ok": _BOOL, "ok": _BOOL}},
+    "PaperNumbers": {"type": "object", "properties": {
+        "present": _INT, "issued": _INT, "returned": _INT, "valid": _INT, "invalid": _INT,
+        "blank": _INT}},
+    "PollResult": {"type": "object", "properties": {
+        "poll": _STR, "title": _STR, "status": _STR, "eligible": _INT, "voted": _INT,
+        "valid": {"type": "integer", "nullable": True},
+        "invalid": {"type": "integer", "nullable": True}, "quorum_met": _BOOL,
+        "counts": {"type": "array", "items": {"type": "object", "properties": {
+            "candidate": _STR, "votes": _INT, "share": {"type": "number"},
+            "passed": _BOOL}}},
+        "elected": _CODES, "runoff": _CODES, "explanation": _CODES,
+        "counted": _INT, "receipts": _INT, "receipts_digest": _STR,
+        "mode": {"enum": ["paper"], "description": "present when counted on paper"},
+        "paper": {"$ref": "#/components/schemas/PaperNumbers"},
+        "roster_hash": _STR, "audit_head": _STR,
+        "consistency": {"$ref": "#/components/schemas/Consistency"}}},
+    "Attendance": {"type": "object", "properties": {
+        "recorded": _BOOL, "frozen": _BOOL, "present": {"type": "integer", "nullable": True},
+        "members": _INT, "units": {"type": "array", "items": {"type": "object", "properties": {
+            "unit": _STR, "name": _STR, "head": _STR, "present": _BOOL,
+            "representative": _STR, "title": _STR}}}}},
+    "AttendanceRequest": {"type": "object", "properties": {"units": {
+        "type": "array", "items": {"type": "object", "required": ["unit", "present"],
+                                   "properties": {"unit": _STR, "present": _BOOL,
+                                                  "representative": _STR, "title": _STR}}}}},
+    "CouncilMeeting": {"type": "object", "properties": {
+        "held_at": _STR, "place": _STR, "chair": _STR, "secretary": _STR,
+        "committee": {**_CODES, "description": "the counting committee (Ban kiểm phiếu): "
+                                               "one key share each"}}},
+    "PaperCount": {"type": "object", "description": "approval / single: the hand count; "
+                   "ranked: issued, invalid and the valid ballots one by one", "properties": {
+        "issued": _INT, "returned": _INT, "valid": _INT, "invalid": _INT, "blank": _INT,
+        "votes": {"type": "object", "additionalProperties": _INT},
+        "ballots": {"type": "array", "items": _CODES,
+                    "description": "ranked polls: each paper ballot, candidates best first"}}},
+}
+# endpoint -> (request schema, response schema). A request body an endpoint declares with
+# @body (core/api/schemas.py) is served under the name given here, replacing the one above.
+VOTE_BODIES: dict[str, tuple[str | None, str | None]] = {
+    "api.get_poll": (None, "Poll"),
+    "api.open_poll": ("OpenRequest", "PollOpened"),
+    "api.close_poll": ("CloseRequest", "Poll"),
+    "api.publish_poll": (None, "Poll"),
+    "api.poll_result": (None, "PollResult"),
+    "api.get_attendance": (None, "Attendance"),
+    "api.put_attendance": ("AttendanceRequest", "Attendance"),
+    "api.get_council_meeting": (None, "CouncilMeeting"),
+    "api.put_council_meeting": ("CouncilMeeting", "CouncilMeeting"),
+    "api.paper_count": ("PaperCount", "PollResult"),
+}
+
+
+_FILE = {"type": "string", "format": "binary"}
+UPLOADS: dict[str, dict[str, Any]] = {
+    "api.post_attachment": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {"file": _FILE}}}}},
+    "api.import_people": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {
+            "file": _FILE, "kind": {"type": "string", "enum": ["units", "users"]},
+            "apply": {"type": "string", "enum": ["true", "false"]}}}}}},
+    "api.import_points": {"required": True, "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": _FILE}}},
+}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_MOMENT = {"type": "string", "nullable": True}
+# The main endpoints' answers (the others: see API.md).
+RESPONSES: dict[str, dict[str, dict[str, Any]]] = {
+    "api.create_token": {"201": _json({"type": "object", "required": ["token"], "properties": {
+        "token": _STR, "expires_at": _MOMENT}}, "Created")},
+    "api.revoke_token": {"204": {"description": "Đã thu hồi mã truy cập."}},
+    "api.list_tokens": {"200": _json({"type": "array", "items": {"type": "object", "properties": {
+        "id": _INT, "prefix": _STR, "created_at": _MOMENT, "expires_at": _MOMENT,
+        "last_used_at": _MOMENT, "current": _BOOL}}})},
+    "api.me": {"200": _json({"type": "object", "required": ["username"], "properties": {
+        "username": _STR, "full_name": _STR, "unit": {"type": "string", "nullable": True},
+        "role": {"type": "string", "nullable": True}, "admin": _BOOL, "board": _BOOL}})},
+    "api.list_campaigns": {"200": _json({"type": "array", "items": {
+        "type": "object", "required": ["bloc", "year", "status"], "properties": {
+            "bloc": _STR, "year": _INT, "title": _STR, "status": _STR,
+            "current_phases": _CODES}}})},
+    "api.get_ranking": {"200": _json({"type": "array", "items": {
+        "type": "object", "required": ["rank", "unit"], "properties": {
+            "rank": _INT, "unit": _STR, "name": _STR, "self_total": {"type": "number"},
+            "verified_total": {"type": "number"}}}})},
+    "api.create_unit": {"201": _json({"type": "object", "properties": {
+        "code": _STR, "name": _STR, "short_name": _STR}}, "Created")},
+    "api.cast_ballot": {"201": _json({"type": "object", "required": ["receipt"], "properties": {
+        "receipt": _STR, "receipt_hash": _STR}}, "Created")},
+}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
 
     def convert(match: re.Match) -> str:
         converter, name = match.group(1), match.group(2)
-        params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if converter == "int" else "string"}})
+        schema = INTEGER_PARAMETER if converter == "int" else PATH_PARAMETERS.get(
+            name, {"type": "string"})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", convert, rule)
@@ -64,6 +196,7 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
 
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, Any] = {"Error": ERROR, **VOTE_SCHEMAS}
     for rule in current_app.url_map.iter_rules():
         if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
             continue
@@ -76,7 +209,9 @@ def document() -> dict[str, Any]:
                 "operationId": rule.endpoint.removeprefix("api.") +
                 ("" if len(rule.methods - {"HEAD", "OPTIONS"}) == 1 else f"_{method.lower()}"),
                 "summary": summary,
-                "parameters": params,
+                "parameters": params + [
+                    {"name": name, "in": "query", "required": False, "schema": schema}
+                    for name, schema in declared_query(view).items()],
                 "responses": {
                     "200": {"description": "OK"},
                     "201": {"description": "Created"},
@@ -87,10 +222,22 @@ def document() -> dict[str, Any]:
             }
             if rule.endpoint in ("api.create_token", "api.calendar_feed"):
                 operation["security"] = []
-            if method in ("POST", "PUT", "PATCH") and rule.endpoint not in (
-                    "api.post_attachment", "api.import_people"):
-                operation["requestBody"] = {"required": False, "content": {
-                    "application/json": {"schema": {"type": "object"}}}}
+            request, response = VOTE_BODIES.get(rule.endpoint, (None, None))
+            schema, optional = declared(view)
+            if schema is not None:  # the same declaration checks the body (core/api/schemas)
+                content = {"application/json": {"schema": schema}}
+                if request:  # a named component (the vote's bodies)
+                    components[request], content = schema, _ref(request)
+                operation["requestBody"] = {"required": not optional, "content": content}
+            elif rule.endpoint in UPLOADS:
+                operation["requestBody"] = UPLOADS[rule.endpoint]
+            elif request and method in ("POST", "PUT"):
+                operation["requestBody"] = {"required": False, "content": _ref(request)}
+            if response:
+                code = "201" if rule.endpoint == "api.paper_count" else "200"
+                operation["responses"][code] = {"description": "OK", "content": _ref(response)}
+            for code, answer in RESPONSES.get(rule.endpoint, {}).items():
+                operation["responses"][code] = answer
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",
@@ -100,7 +247,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": api_bp.url_prefix}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Error": ERROR}},
+                       "schemas": components},
         "paths": dict(sorted(paths.items())),
     }
 

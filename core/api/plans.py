@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body, query
 from core.errors import Forbidden, ValidationFailed
 from core.services import permissions
 from core.services import plan_documents as plans
@@ -46,6 +47,7 @@ def _same_plan(document: dict, bloc: str, year: int) -> None:
 
 @api_bp.post("/admin/blocs")
 @token_required
+@body(schemas.DATA_BLOC)
 def create_data_bloc():
     _admin()
     payload = json_body()
@@ -70,6 +72,8 @@ def get_plan(bloc: str, year: int):
 
 @api_bp.put(BASE)
 @token_required
+@body(schemas.PLAN)
+@query(reason=schemas.text(2000, description="lý do sửa"))
 def put_plan(bloc: str, year: int):
     _admin()
     document = json_body()
@@ -81,6 +85,7 @@ def put_plan(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/check")
 @token_required
+@body(schemas.PLAN)
 def check_plan(bloc: str, year: int):
     _admin()
     document = json_body()
@@ -90,6 +95,7 @@ def check_plan(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/copy")
 @token_required
+@body(schemas.PLAN_COPY)
 def copy_plan(bloc: str, year: int):
     _admin()
     payload = json_body()
@@ -111,6 +117,7 @@ def copy_plan(bloc: str, year: int):
 
 @api_bp.post(f"{BASE}/points")
 @token_required
+@query(apply=schemas.text(10, description="1: ghi; khác: chạy thử"))
 def import_points(bloc: str, year: int):
     """The body is the workbook (.xlsx). Without ``?apply=1``: the dry run only."""
     _admin()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from core.api import api_bp, current_api_token, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_token, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body
 from core.errors import ValidationFailed
 from core.extensions import db, limiter
 from core.forms import LoginForm, UnitForm, UserForm, validate_json
 from core.models import Bloc
-from core.services import accounts, campaigns
+from core.services import accounts, campaign_state, campaigns
 
 
 def created(body):
@@ -32,6 +33,7 @@ def _login_key() -> str:
 
 @api_bp.post("/tokens")
 @limiter.limit("20 per minute", key_func=_login_key)
+@body(schemas.LOGIN, form=LoginForm)
 def create_token():
     form = validate_json(LoginForm, json_body())
     user = accounts.authenticate(form.username.data, form.password.data,
@@ -100,6 +102,7 @@ def blocs():
 
 @api_bp.post("/units")
 @token_required
+@body(schemas.UNIT, form=UnitForm)
 def create_unit():
     form = validate_json(UnitForm, json_body())
     unit = accounts.create_unit(form.code.data, form.name.data, form.short_name.data,
@@ -109,6 +112,7 @@ def create_unit():
 
 @api_bp.post("/users")
 @token_required
+@body(schemas.USER, form=UserForm)
 def create_user():
     form = validate_json(UserForm, json_body())
     user = accounts.create_user(
@@ -123,10 +127,12 @@ def create_user():
 @api_bp.get("/campaigns")
 @token_required
 def list_campaigns():
+    found = campaigns.list_campaigns()
+    campaign_state.prefetch(found)  # every timeline in a fixed number of queries
     return jsonify([
         {"bloc": c.bloc.code, "year": c.year, "title": c.title, "status": c.status,
          "current_phases": [p.code for p in campaigns.current_phases(c)]}
-        for c in campaigns.list_campaigns()
+        for c in found
     ])
 
 
@@ -147,6 +153,7 @@ def _members_from(payload) -> list[campaigns.MemberSpec]:
 
 @api_bp.post("/campaigns")
 @token_required
+@body(schemas.CAMPAIGN)
 def open_campaign():
     payload = json_body()
     if not isinstance(payload, dict):
@@ -228,6 +235,7 @@ def list_users():
 
 @api_bp.patch("/users/<username>")
 @token_required
+@body(schemas.USER_EDIT)
 def update_user(username: str):
     payload = json_body()
     full_name = payload.get("full_name")
@@ -247,6 +255,7 @@ def update_user(username: str):
 
 @api_bp.post("/users/<username>/password")
 @token_required
+@body(schemas.PASSWORD)
 def reset_user_password(username: str):
     from core.forms import PasswordResetForm
 
@@ -264,6 +273,7 @@ def unlock_user_sign_in(username: str):
 
 @api_bp.patch("/units/<code>")
 @token_required
+@body(schemas.UNIT_EDIT)
 def update_unit(code: str):
     from core.forms import UnitEditForm
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import jsonify, request
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body, query
 from core.errors import ValidationFailed
 from core.services import accounts, campaigns, clock, eligibility, permissions, unit_changes
 from core.services.unit_changes import Decision, NewUnit
@@ -40,6 +41,7 @@ def _event_body(event) -> dict[str, Any]:
 
 @api_bp.post("/units/<code>/rename")
 @token_required
+@body(schemas.RENAME)
 def rename_unit(code: str):
     """Rename a unit from an effective date, with the decision (admin); id and code stay."""
     body = json_body()
@@ -52,6 +54,7 @@ def rename_unit(code: str):
 
 @api_bp.post("/units/merge")
 @token_required
+@body(schemas.MERGE)
 def merge_units():
     """Merge units into an existing or a new unit, with effective date and decision (admin)."""
     body = json_body()
@@ -69,6 +72,7 @@ def merge_units():
 
 @api_bp.post("/units/<code>/split")
 @token_required
+@body(schemas.SPLIT)
 def split_unit(code: str):
     """Split a unit into several; ``carrier`` names the successor that carries its history."""
     body = json_body()
@@ -93,6 +97,7 @@ def unit_lineage(code: str):
 
 @api_bp.get("/units/<code>/name")
 @token_required
+@query(on=schemas.text(20, description="YYYY-MM-DD (mặc định: hôm nay)"))
 def unit_name_on(code: str):
     """The name a unit had on a day (``?on=YYYY-MM-DD``, default today)."""
     unit = accounts.get_unit(code)
@@ -117,6 +122,7 @@ def list_unit_changes():
 
 @api_bp.get("/unit-flags")
 @token_required
+@query(year=schemas.integer(description="một năm"))
 def list_flags():
     """Flags (kỷ luật, thanh tra, khiếu nại) of every unit, ``?year=`` for one year (board, admin)."""
     permissions.require(eligibility.can_manage(current_api_user()))
@@ -126,6 +132,7 @@ def list_flags():
 
 @api_bp.post("/unit-flags")
 @token_required
+@body(schemas.FLAG)
 def create_flag():
     """Flag a unit for a year with a reason (board, admin): it is not proposed that year."""
     body = json_body()
@@ -137,6 +144,7 @@ def create_flag():
 
 @api_bp.post("/unit-flags/<int:flag_id>/clear")
 @token_required
+@body(schemas.REASON)
 def clear_flag(flag_id: int):
     """Clear a flag, with a reason (board, admin); it is kept in the record."""
     body = json_body()
@@ -147,6 +155,7 @@ def clear_flag(flag_id: int):
 
 @api_bp.put("/units/<code>/women-share/<int:year>")
 @token_required
+@body(schemas.WOMEN_SHARE)
 def put_women_share(code: str, year: int):
     """A unit's share of women (percent) in a year (board, admin)."""
     body = json_body()

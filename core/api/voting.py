@@ -6,7 +6,8 @@ import hashlib
 
 from flask import jsonify
 
-from core.api import api_bp, current_api_user, json_body, token_required
+from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api.schemas import body
 from core.services import campaigns, voting
 
 BASE = "/campaigns/<bloc>/<int:year>/polls"
@@ -43,6 +44,7 @@ def _body() -> dict:
 
 @api_bp.post(f"{BASE}/<poll>/open")
 @token_required
+@body(schemas.OPEN_POLL, optional=True)
 def open_poll(bloc: str, year: int, poll: str):
     """Open the poll. In "committee" mode the answer carries the key ``shares`` — once: they
     are stored nowhere; each member of the counting committee keeps one."""
@@ -58,6 +60,7 @@ def open_poll(bloc: str, year: int, poll: str):
 
 @api_bp.post(f"{BASE}/<poll>/close")
 @token_required
+@body(schemas.CLOSE_POLL, optional=True)
 def close_poll(bloc: str, year: int, poll: str):
     """Close and count; ``{"shares": [...]}`` — the committee's key shares (committee mode)."""
     campaign = campaigns.get_campaign(bloc, year)
@@ -77,6 +80,7 @@ def publish_poll(bloc: str, year: int, poll: str):
 
 @api_bp.post(f"{BASE}/<poll>/ballots")
 @token_required
+@body(schemas.BALLOT, code="ballot_rejected")
 def cast_ballot(bloc: str, year: int, poll: str):
     campaign = campaigns.get_campaign(bloc, year)
     receipt = voting.cast(campaign, poll, json_body().get("choices"), actor=current_api_user())

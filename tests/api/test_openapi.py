@@ -16,7 +16,8 @@ def test_every_route_is_documented(app, client):
             assert (path, method.lower()) in documented, (path, method)
     ballots = body["paths"]["/campaigns/{bloc}/{year}/polls/{poll}/ballots"]["post"]
     assert [p["name"] for p in ballots["parameters"]] == ["bloc", "year", "poll"]
-    assert ballots["parameters"][1]["schema"] == {"type": "integer"}
+    assert ballots["parameters"][1]["schema"] == {"type": "integer", "minimum": 0,
+                                                  "maximum": 2**31 - 1}
     assert body["paths"]["/tokens"]["post"]["security"] == []
     operation_ids = [op["operationId"] for ops in body["paths"].values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))
