@@ -28,9 +28,9 @@ def main() -> None:
         build(UNITS)
     client = app.test_client()
     token = client.post("/api/v1/tokens", json={"username": "leader",
-                                                "password": "MatKhau@2021"}).get_json()["token"]
+                                                "password": "Song-Hau-mua-xuan-2021"}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    client.post("/login", data={"username": "leader", "password": "MatKhau@2021"})
+    client.post("/login", data={"username": "leader", "password": "Song-Hau-mua-xuan-2021"})
     baseline = median_ms(lambda: client.get("/healthz"))
     rows = {}
     for name, (path, api) in PAGES.items():

@@ -36,6 +36,7 @@ from core.models.notices import NOTICE_KINDS, Notice, NoticePreference, Nudge, R
 from core.models.people import UNIT_ROLES, ApiToken, Unit, User
 from core.models.plans import DataBloc, PlanDocument
 from core.models.security import SignInFailures
+from core.models.totals import VerifiedTotal
 from core.models.work import (
     REPORT_KINDS,
     WORK_STATUSES,
@@ -59,5 +60,6 @@ __all__ = [
     "WORK_STATUSES", "DocumentRegister", "IssuedDocument", "Ballot", "OpenedBallot", "Receipt", "Poll", "PollOutcome", "VoterRoll", "POLL_STATUSES",
     "MeetingAttendance", "UNIT_EVENT_KINDS", "UNIT_FLAG_KINDS", "UnitEvent", "UnitEventLink",
     "UnitName", "UnitWomenShare", "UnitYearFlag", "DataBloc", "PlanDocument", "NOTICE_KINDS", "Notice", "NoticePreference", "Nudge", "ReminderSent",
-    "SignInFailures", "FormDraft",
+    "SignInFailures", "FormDraft", "VerifiedTotal",
+    "Job", "JOB_STATUSES",
 ]

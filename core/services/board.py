@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from core.domain import Deliverable, PollStatus, Timeline
 from core.extensions import db
@@ -26,11 +26,10 @@ from core.models import (
     PollOutcome,
     Registration,
     Report,
-    ScoreSheet,
     Unit,
     User,
 )
-from core.services import campaign_state, clock, permissions, scoring
+from core.services import campaign_state, clock, permissions, scoring, verified_totals
 
 STEPS = (("registration", "Đăng ký"), ("mid_year_report", "Sơ kết"),
          ("year_end_report", "Tổng kết"))
@@ -47,13 +46,30 @@ def _timeline(campaign: Campaign, today: date, granted: list[DeadlineExtension],
     return Timeline(campaign_state.plan(campaign), today, campaign_state.extensions_of(granted), closed)
 
 
+def working_year() -> int:
+    """The year the board most likely wants: the latest year whose open campaign has work in
+    it (a registration started, a report, a poll), else the latest year with an open
+    campaign, else this year. In February the previous year's proposals arrive while this
+    year's campaigns are still empty: the board lands on the previous year."""
+    busy = select(Campaign.year).where(Campaign.status == "open").where(
+        select(Registration.id).where(Registration.campaign_id == Campaign.id).exists()
+        | select(Report.id).where(Report.campaign_id == Campaign.id).exists()
+        | select(Poll.id).where(Poll.campaign_id == Campaign.id).exists())
+    year = db.session.scalar(busy.order_by(Campaign.year.desc()).limit(1))
+    if year is None:
+        year = db.session.scalar(select(Campaign.year).where(Campaign.status == "open")
+                                 .order_by(Campaign.year.desc()).limit(1))
+    return year if year is not None else clock.today().year
+
+
 def dashboard(year: int, *, actor: User) -> dict[str, Any]:
     permissions.require(permissions.is_board(actor) or permissions.is_admin(actor),
                         "Chỉ Ban Thi đua – Khen thưởng và quản trị viên xem bảng tổng hợp.")
     today = clock.today()
     found = list(db.session.scalars(
         select(Campaign).join(Bloc).where(Campaign.year == year)
-        .options(selectinload(Campaign.bloc)).order_by(Bloc.code)))
+        .options(selectinload(Campaign.bloc), defer(Campaign.snapshot))  # the plan is cached
+        .order_by(Bloc.code)))
     ids = [c.id for c in found]
     members: dict[int, list[Unit]] = defaultdict(list)
     for campaign_id, unit in db.session.execute(
@@ -61,10 +77,12 @@ def dashboard(year: int, *, actor: User) -> dict[str, Any]:
             .where(Membership.campaign_id.in_(ids)).order_by(Unit.name)):
         members[campaign_id].append(unit)
     delivered: dict[tuple[int, str], dict[int, bool]] = defaultdict(dict)
-    for reg in db.session.scalars(select(Registration).where(
+    for reg in db.session.execute(select(
+            Registration.campaign_id, Registration.unit_id, Registration.late).where(
             Registration.campaign_id.in_(ids), Registration.status == "submitted")):
         delivered[(reg.campaign_id, "registration")][reg.unit_id] = reg.late
-    for rep in db.session.scalars(select(Report).where(
+    for rep in db.session.execute(select(
+            Report.campaign_id, Report.unit_id, Report.kind, Report.late).where(
             Report.campaign_id.in_(ids), Report.status == "submitted")):
         step = "mid_year_report" if rep.kind == "mid_year" else "year_end_report"
         delivered[(rep.campaign_id, step)][rep.unit_id] = rep.late
@@ -135,25 +153,34 @@ def names_of(units: list[Unit], ids: list[int]) -> list[str]:
 
 
 def _verified_totals(campaign_ids: list[int]) -> dict[tuple[int, str], Decimal]:
-    """Verified totals of every unit of these campaigns, with a fixed number of queries."""
+    """Verified totals of every unit of these campaigns, with a fixed number of queries: as
+    stored when each verification was locked (core/services/verified_totals.py); totalled
+    from the score lines (narrow rows, no ORM objects) for the campaigns not locked yet."""
+    codes = dict(db.session.execute(select(Unit.id, Unit.code).join(
+        Membership, Membership.unit_id == Unit.id).where(
+        Membership.campaign_id.in_(campaign_ids))).all()) if campaign_ids else {}
+    totals: dict[tuple[int, str], Decimal] = {}
+    locked = verified_totals.stored(campaign_ids)
+    for campaign_id, units in locked.items():
+        for unit_id, (_self, verified, _rank) in units.items():
+            totals[(campaign_id, codes.get(unit_id, str(unit_id)))] = verified
+    live = [i for i in campaign_ids if i not in locked]
+    if not live:
+        return totals
     rows: dict[int, list[CriterionRow]] = defaultdict(list)
     for row in db.session.scalars(select(CriterionRow).where(
-            CriterionRow.campaign_id.in_(campaign_ids)).order_by(CriterionRow.position)):
+            CriterionRow.campaign_id.in_(live)).order_by(CriterionRow.position)):
         rows[row.campaign_id].append(row)
-    totals = {}
-    for sheet in db.session.scalars(
-            select(ScoreSheet).where(ScoreSheet.campaign_id.in_(campaign_ids))
-            .options(selectinload(ScoreSheet.scores), selectinload(ScoreSheet.unit))):
-        codes = {r.id: r.code for r in rows[sheet.campaign_id]}
-        lines = {codes[s.criterion_id]: s for s in sheet.scores}
-        _self, verified = scoring.totals(rows[sheet.campaign_id], lines)
-        totals[(sheet.campaign_id, sheet.unit.code)] = verified
+    lines = scoring.score_lines(live, [r for found in rows.values() for r in found])
+    shapes = {campaign_id: scoring.layout(found) for campaign_id, found in rows.items()}
+    for (campaign_id, unit_id), scored in lines.items():
+        _self, verified = scoring.totals(rows[campaign_id], scored, shapes[campaign_id])
+        totals[(campaign_id, codes.get(unit_id, str(unit_id)))] = verified
     return totals
 
 
 def proposals_workbook(year: int, *, actor: User) -> bytes:
     """All proposals of the year as a workbook (numbers as numbers, frozen header)."""
-    import io
 
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -8,9 +8,9 @@ deadline or checks a role on their own.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext
@@ -37,6 +37,7 @@ from core.models import Campaign, DeadlineExtension, Membership, PhaseRecord, Po
 from core.services import clock
 
 _FALLBACK_CACHE = PlanCache()
+_T = TypeVar("_T")
 
 
 def _cache() -> PlanCache:
@@ -92,8 +93,27 @@ def expected_polls(campaign: Campaign, members: list[str]) -> set[str] | None:
     return {spec.code for spec in found}
 
 
+def per_request(key: Hashable, build: Callable[[], _T]) -> _T:
+    """``build()`` once per read-only request (GET or HEAD: nothing is written while it is
+    served), e.g. the timeline a page, its guards and its grid each ask for; computed afresh
+    outside a request and in a request that writes (whose answers must see its own
+    changes)."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return build()
+    memo = request.environ.setdefault("thidua.memo", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
 def timeline(campaign: Campaign, today: date | None = None) -> Timeline:
-    """The state of every step of the campaign today (or on ``today``)."""
+    """The state of every step of the campaign today (or on ``today``); once per read-only
+    request."""
+    day = today or clock.today()
+    return per_request(("timeline", campaign.id, day), lambda: _timeline(campaign, day))
+
+
+def _timeline(campaign: Campaign, today: date) -> Timeline:
     granted = list(db.session.scalars(
         select(DeadlineExtension).where(DeadlineExtension.campaign_id == campaign.id)))
     records = list(db.session.scalars(
@@ -104,7 +124,58 @@ def timeline(campaign: Campaign, today: date | None = None) -> Timeline:
     if polls and all(status == PollStatus.PUBLISHED for _, status in polls):
         expected = expected_polls(campaign, [m.unit.code for m in campaign.memberships])
     closed = closings_of(records, [s for _, s in polls], expected, {c for c, _ in polls})
-    return Timeline(plan(campaign), today or clock.today(), extensions_of(granted), closed)
+    return Timeline(plan(campaign), today, extensions_of(granted), closed)
+
+
+def prefetch(campaigns: list[Campaign], user: User | None = None,
+             today: date | None = None) -> None:
+    """Work out the timelines of many campaigns (and the user's role in each) in a fixed
+    number of queries, for the rest of a read-only request (:func:`timeline`,
+    :func:`role_of` then answer from memory): lists of campaigns grow with the years, their
+    SQL must not. Nothing is kept outside a GET or HEAD request."""
+    if not campaigns or not has_request_context() or request.method not in ("GET", "HEAD"):
+        return
+    from collections import defaultdict
+
+    from core.models import Unit
+
+    day = today or clock.today()
+    ids = [c.id for c in campaigns]
+    granted: dict[int, list[DeadlineExtension]] = defaultdict(list)
+    for ext in db.session.scalars(
+            select(DeadlineExtension).where(DeadlineExtension.campaign_id.in_(ids))):
+        granted[ext.campaign_id].append(ext)
+    records: dict[int, list[PhaseRecord]] = defaultdict(list)
+    for record in db.session.scalars(select(PhaseRecord).where(PhaseRecord.campaign_id.in_(ids))):
+        records[record.campaign_id].append(record)
+    polls: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for campaign_id, code, status in db.session.execute(
+            select(Poll.campaign_id, Poll.code, Poll.status).where(Poll.campaign_id.in_(ids))):
+        polls[campaign_id].append((code, status))
+    voted = [i for i in ids if polls[i] and all(s == PollStatus.PUBLISHED for _, s in polls[i])]
+    members: dict[int, list[str]] = defaultdict(list)
+    if voted:  # the procedure's expected polls need the members' codes
+        for campaign_id, code in db.session.execute(
+                select(Membership.campaign_id, Unit.code).join(Unit, Unit.id == Membership.unit_id)
+                .where(Membership.campaign_id.in_(voted))):
+            members[campaign_id].append(code)
+    memo = request.environ.setdefault("thidua.memo", {})
+    for campaign in campaigns:
+        found = polls[campaign.id]
+        expected = expected_polls(campaign, members[campaign.id]) \
+            if campaign.id in voted else None
+        closed = closings_of(records[campaign.id], [s for _, s in found], expected,
+                             {c for c, _ in found})
+        memo[("timeline", campaign.id, day)] = Timeline(
+            plan(campaign), day, extensions_of(granted[campaign.id]), closed)
+    if user is not None and getattr(user, "unit_id", None) is not None:
+        roles = request.environ.setdefault("thidua.roles", {})
+        mine = dict(db.session.execute(
+            select(Membership.campaign_id, Membership.role).where(
+                Membership.campaign_id.in_(ids), Membership.unit_id == user.unit_id)).all())
+        for campaign_id in ids:
+            role = mine.get(campaign_id)
+            roles[(campaign_id, user.unit_id)] = Role(role) if role else None
 
 
 def step(campaign: Campaign, deliverable: Deliverable | str,

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from core.domain import valid_year
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -197,8 +197,11 @@ def get_campaign(bloc_code: str, year: int) -> Campaign:
 
 
 def list_campaigns() -> list[Campaign]:
+    """Every campaign, latest year first; the snapshots are not loaded (the frozen plan is
+    cached per revision: :func:`core.services.campaign_state.plan`), lists grow with the
+    years."""
     return list(db.session.scalars(
-        select(Campaign).join(Bloc).options(selectinload(Campaign.bloc))
+        select(Campaign).join(Bloc).options(selectinload(Campaign.bloc), defer(Campaign.snapshot))
         .order_by(Campaign.year.desc(), Bloc.code)))
 
 
@@ -228,7 +231,8 @@ def members_by_role(campaign: Campaign) -> list[Membership]:
 def campaigns_of_unit(unit_id: int) -> list[Campaign]:
     return list(db.session.scalars(
         select(Campaign).join(Membership).where(Membership.unit_id == unit_id)
-        .options(selectinload(Campaign.bloc)).order_by(Campaign.year.desc())))
+        .options(selectinload(Campaign.bloc), defer(Campaign.snapshot))  # as list_campaigns
+        .order_by(Campaign.year.desc())))
 
 
 def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def queries_for(app, blocs: int) -> tuple[int, int]:
         assert len(rows) == blocs
         step = page.by_id("step-khoi-t00-registration")
         assert step.find("strong", class_="count").text == "6/12"
-        assert step.find("details", class_="late").find("summary").text == "Nộp muộn: 1"
+        assert step.find("details", class_="late").find("summary").text == "Gửi trễ hạn: 1"
         return api, len(statements)
     finally:
         app.extensions["thidua"].unregister(f"many-{blocs}")
