@@ -157,6 +157,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if request.path.startswith("/api/"):
             return exc
+        # A form of the yearly cycle keeps what was typed (issue 13: core/web/cycle/drafts.py).
+        from core.web.cycle.drafts import rescue_after_csrf
+
+        rescued = rescue_after_csrf()
+        if rescued is not None:
+            return rescued
         return _error_page(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ "
                                   "(mã bảo vệ CSRF). Vui lòng tải lại trang và thử lại."))
 
