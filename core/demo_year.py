@@ -198,9 +198,9 @@ def _verify(row: Verification) -> Callable[[Campaign], Any]:
 
 def _lock(reason: str | None) -> Callable[[Campaign], Any]:
     def run(campaign: Campaign) -> Any:
-        from core.services import scoring
+        from core.services import closing
 
-        scoring.lock_verification(campaign, actor=user(LEADER), force=reason is not None,
+        closing.lock_verification(campaign, actor=user(LEADER), force=reason is not None,
                                   reason=reason)
     return run
 

@@ -16,6 +16,7 @@ from core.services import (
     campaign_state,
     campaigns,
     clock,
+    closing,
     covenant,
     deadlines,
     permissions,
@@ -152,7 +153,7 @@ def put_scores(bloc: str, year: int, unit: str):
 def lock_verification(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     force, reason = _override()
-    scoring.lock_verification(campaign, actor=current_api_user(), force=force, reason=reason)
+    closing.lock_verification(campaign, actor=current_api_user(), force=force, reason=reason)
     return jsonify({"locked": True})
 
 
@@ -307,7 +308,7 @@ def close_step(bloc: str, year: int, deliverable: str):
         raise NotFound("Không có bước này, hoặc bước này đóng bằng thao tác riêng.",
                        code="no_such_step")
     force, reason = _override()
-    deadlines.close_step(campaign, deliverable, actor=current_api_user(), force=force,
+    closing.close_step(campaign, deliverable, actor=current_api_user(), force=force,
                          reason=reason)
     return jsonify({"closed": True, "deliverable": deliverable})
 

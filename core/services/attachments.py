@@ -42,7 +42,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, func, select, update
 
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from core.extensions import db
 from core.models import Attachment, IssuedDocument, Report
 
@@ -428,25 +428,3 @@ def delete_orphans(found: StoreCheck, *, grace: float = ORPHAN_GRACE_SECONDS) ->
             continue
         removed.append(path)
     return removed
-
-
-def detach(campaign, unit_code: str, kind: str, attachment_id: str, *, actor) -> str:
-    """Remove a file from a report before it is sent (the report's own rule says whether it
-    may still change: core.services.reports); audited. The stored bytes stay (kept by their
-    SHA-256, another report may hold the same file). Returns the file's display name."""
-    from core.services import audit, reports
-    from core.services.cycle import member_unit
-
-    kind = reports._kind(kind)
-    unit = member_unit(campaign, unit_code)
-    report, _timing = reports._editable(campaign, unit, kind, actor, None)
-    found = next((a for a in report.attachments if a.id == attachment_id), None) \
-        if report is not None else None
-    if found is None:
-        raise NotFound("Không tìm thấy tệp đính kèm.", code="attachment_not_found")
-    name = found.display_name
-    report.attachments.remove(found)  # delete-orphan: the row goes
-    audit.record("report.detach", "report",
-                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
-                 details={"attachment": attachment_id, "sha256": found.sha256, "name": name})
-    return name

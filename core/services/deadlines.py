@@ -97,15 +97,10 @@ def extend(campaign: Campaign, phase_code: str, new_due: date, reason: str, *,
     return ext
 
 
-def close_step(campaign: Campaign, deliverable: Deliverable | str, *, actor: User,
-               details: dict[str, Any] | None = None, force: Any = False,
-               reason: Any = None) -> PhaseRecord:
-    """The host's act that closes a step (audited): from then on the step takes no work,
-    whatever the clock or any extension says. With something still missing (the step's
-    checklist, core/services/guards.py) it is refused (409 ``checklist_not_met``) unless
-    ``force`` is true with a ``reason`` (audited)."""
-    from core.services import guards
-
+def closable(campaign: Campaign, deliverable: Deliverable | str, *,
+             actor: User) -> Deliverable:
+    """Whether ``actor`` may close the step now (the host, the step open and not settled);
+    raises the refusal. The checklist of what is missing is core/services/closing.py's."""
     deliverable = Deliverable(deliverable)
     campaign_state.require(Action.CLOSE_STEP, actor, campaign, step=deliverable)
     if deliverable is Deliverable.VOTE:
@@ -118,20 +113,22 @@ def close_step(campaign: Campaign, deliverable: Deliverable | str, *, actor: Use
         raise Conflict(_l("Giai đoạn “%(step)s” chưa mở (mở từ ngày %(date)s).",
                           step=_l(deliverable.label), date=f"{status.opens:%d/%m/%Y}"),
                        code="phase_not_open")
-    guards.enforce(campaign, guards.checklist_for(campaign, deliverable), force=force,
-                   reason=reason, actor=actor)
+    return deliverable
+
+
+def record_closing(campaign: Campaign, deliverable: Deliverable, *, actor: User,
+                   details: dict[str, Any] | None = None) -> PhaseRecord:
+    """The closing act itself (audited; the unique (campaign, step) makes two clicks one
+    close). Callers check :func:`closable` first; core/services/closing.py does both, with the
+    step's checklist between them."""
     step = CLOSING_RECORD[deliverable]
     record = PhaseRecord(campaign_id=campaign.id, step=step, closed_at=clock.now(),
                          closed_by=actor.id, details=details or {})
     try:
-        with db.session.begin_nested():  # the unique (campaign, step): two clicks, one close
+        with db.session.begin_nested():
             db.session.add(record)
     except IntegrityError as exc:
         raise Conflict(_l("Giai đoạn này đã được đóng."), code="already_closed") from exc
-    if deliverable is Deliverable.VERIFICATION:  # the scores are final: store their totals
-        from core.services import verified_totals
-
-        verified_totals.store(campaign, record)
     audit.record(f"step.close.{step}", "campaign", f"{campaign.bloc.code}/{campaign.year}",
                  actor=actor, details=details or {})
     return record

@@ -10,7 +10,7 @@ One checklist function per step; the pages and the API only show the answer:
   unscored, units without a registration;
 * :func:`polls_checklist` — verification not locked, units whose verified total is 0.
 
-:func:`enforce` is called by the service that takes the step (``deadlines.close_step``; the
+:func:`enforce` is called by the service that takes the step (``closing.close_step``; the
 vote's service for opening polls): with gaps and no ``force`` it raises
 :class:`ChecklistNotMet` (409, code ``checklist_not_met``, the checklist in the answer);
 with ``force`` it needs a reason and records ``guard.override.<step>`` in the audit log.

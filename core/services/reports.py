@@ -209,7 +209,8 @@ def close_mid_year_review(campaign: Campaign, meeting_date: Any, place: Any, con
     if not summary and "conclusions" not in errors:
         errors["conclusions"] = [_l("Kết luận: bắt buộc.")]
     raise_if(errors)
-    deadlines.close_step(campaign, Deliverable.MID_YEAR_REPORT, actor=actor, details={
+    step = deadlines.closable(campaign, Deliverable.MID_YEAR_REPORT, actor=actor)
+    deadlines.record_closing(campaign, step, actor=actor, details={
         "date": held_on.isoformat(), "place": where, "conclusions": summary})
 
 
@@ -228,3 +229,22 @@ def describe(unit: Unit, report: Report | None, kind: str) -> dict[str, Any]:
                          "sha256": a.sha256, "content_type": a.content_type}
                         for a in report.attachments],
     }
+
+
+def detach(campaign, unit_code: str, kind: str, attachment_id: str, *, actor) -> str:
+    """Remove a file from a report before it is sent (the report's own rule says whether it
+    may still change); audited. The stored bytes stay (kept by their
+    SHA-256, another report may hold the same file). Returns the file's display name."""
+    kind = _kind(kind)
+    unit = member_unit(campaign, unit_code)
+    report, _timing = _editable(campaign, unit, kind, actor, None)
+    found = next((a for a in report.attachments if a.id == attachment_id), None) \
+        if report is not None else None
+    if found is None:
+        raise NotFound("Không tìm thấy tệp đính kèm.", code="attachment_not_found")
+    name = found.display_name
+    report.attachments.remove(found)  # delete-orphan: the row goes
+    audit.record("report.detach", "report",
+                 f"{campaign.bloc.code}/{campaign.year}/{unit.code}/{kind}", actor=actor,
+                 details={"attachment": attachment_id, "sha256": found.sha256, "name": name})
+    return name

@@ -228,15 +228,6 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
     return sheet
 
 
-def lock_verification(campaign: Campaign, *, actor: User, force: Any = False,
-                      reason: Any = None) -> None:
-    """The verification's host closes it: scores are final, the earlier steps too. With
-    gaps (units not verified, reports missing, board lines unscored: guards.py) only when
-    ``force`` is true with a reason."""
-    deadlines.close_step(campaign, Deliverable.VERIFICATION, actor=actor, force=force,
-                         reason=reason)
-
-
 # -- totals and ranking ------------------------------------------------------------------
 
 @dataclass

@@ -1,7 +1,7 @@
 """Verified totals stored when a campaign's verification is locked (issue 15).
 
 Once the verification's host locks it, the scores are final: the lock
-(:func:`core.services.deadlines.close_step`) stores every member unit's self and verified
+(:func:`core.services.closing.close_step`) stores every member unit's self and verified
 totals and rank (:func:`store`), and the board's dashboard and the history read them
 (:func:`stored`) instead of totalling thousands of score lines per view. Stored rows belong
 to one lock (``locked_at`` = the ``closed_at`` of the verification's phase record): if the

@@ -15,7 +15,7 @@ from core.config import TIMEZONE
 from core.errors import Conflict
 from core.extensions import db
 from core.models import AuditEvent, IssuedDocument, Poll, Registration, Report, Unit
-from core.services import audit, campaign_state, scoring
+from core.services import audit, campaign_state, closing, scoring
 from core.services.campaigns import get_campaign
 
 
@@ -97,7 +97,7 @@ def test_a_refused_act_rolls_the_play_back_and_is_named(app, runner, monkeypatch
     def refuse(*args, **kwargs):
         raise Conflict("Không khóa được.")
 
-    monkeypatch.setattr(scoring, "lock_verification", refuse)
+    monkeypatch.setattr(closing, "lock_verification", refuse)
     clock = app.config["THIDUA_NOW"]
     result = runner.invoke(args=["demo", "--until", "2022-02-20"])
     assert result.exit_code != 0

@@ -11,7 +11,7 @@ from core.domain import Deliverable
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import AuditEvent
-from core.services import deadlines, guards, scoring
+from core.services import closing, deadlines, guards, scoring
 from core.unit_of_work import unit_of_work
 from tests.support.cycle_pages import (
     UNIT,
@@ -72,21 +72,21 @@ def test_locking_with_gaps_is_refused_then_forced_with_a_reason_and_audited(demo
     one_unit_reported(demo)
     leader = user("tttt.canbo")
     with pytest.raises(guards.ChecklistNotMet) as refused:
-        scoring.lock_verification(campaign(), actor=leader)
+        closing.lock_verification(campaign(), actor=leader)
     assert refused.value.status == 409
     body = refused.value.to_dict()["error"]
     assert body["code"] == "checklist_not_met"
     assert body["checklist"]["gaps"][0]["code"] == "units_not_verified"
     assert "Chưa thể khóa thẩm định vì còn thiếu: 8 đơn vị chưa thẩm định" in body["message"]
     with pytest.raises(ValidationFailed) as no_reason:
-        scoring.lock_verification(campaign(), actor=leader, force=True, reason="  ")
+        closing.lock_verification(campaign(), actor=leader, force=True, reason="  ")
     assert "reason" in no_reason.value.fields
     with pytest.raises(ValidationFailed):
-        scoring.lock_verification(campaign(), actor=leader, force="yes", reason="x")
+        closing.lock_verification(campaign(), actor=leader, force="yes", reason="x")
     db.session.rollback()
     assert deadlines.VERIFICATION not in deadlines.closing_records(campaign())
     with unit_of_work():
-        scoring.lock_verification(campaign(), actor=leader, force=True,
+        closing.lock_verification(campaign(), actor=leader, force=True,
                                   reason="Hội nghị Khối thống nhất khóa đúng hạn")
     assert deadlines.VERIFICATION in deadlines.closing_records(campaign())
     event = db.session.scalar(select(AuditEvent).where(
@@ -105,7 +105,7 @@ def test_a_met_checklist_closes_without_confirmation(demo):
     found = guards.registration_checklist(campaign())
     assert found.met and found.to_dict()["confirmation"] is None
     with unit_of_work():
-        deadlines.close_step(campaign(), Deliverable.REGISTRATION, actor=user("tttt.canbo"))
+        closing.close_step(campaign(), Deliverable.REGISTRATION, actor=user("tttt.canbo"))
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action.like("guard.override.%"))) is None
 

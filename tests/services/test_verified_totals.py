@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from core.demo_year import BOARD, LEADER, user
 from core.extensions import db
 from core.models import CriterionRow, PhaseRecord, Score, ScoreSheet, Unit, VerifiedTotal
-from core.services import board, campaigns, history, scoring, verified_totals
+from core.services import board, campaigns, closing, history, scoring, verified_totals
 from core.unit_of_work import unit_of_work
 from tests.support.year import play_year
 
@@ -88,7 +88,7 @@ def test_unlocking_ignores_them_and_locking_again_refreshes_them(app, demo):
 
         # Locked again: the lock writes the totals afresh, for its own record.
         with unit_of_work():
-            scoring.lock_verification(campaigns.get_campaign("khoi-8", 2021),
+            closing.lock_verification(campaigns.get_campaign("khoi-8", 2021),
                                       actor=user(LEADER), force=True,
                                       reason="Khóa lại sau khi sửa điểm")
         campaign = campaigns.get_campaign("khoi-8", 2021)

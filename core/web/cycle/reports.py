@@ -196,7 +196,7 @@ def report_detach(bloc: str, year: int, unit: str, kind: str):
     campaign = campaign_of(bloc, year)
     typed = _keep_typed(campaign, unit, kind)
     try:
-        name = attachments.detach(campaign, unit, kind, request.form.get("attachment", ""),
+        name = reports.detach(campaign, unit, kind, request.form.get("attachment", ""),
                                   actor=current_user)
     except DomainError as exc:
         return _render_report(campaign, unit, kind, typed=typed,

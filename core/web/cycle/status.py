@@ -19,6 +19,7 @@ from core.models import Campaign
 from core.services import (
     campaign_state,
     campaigns,
+    closing,
     deadlines,
     guards,
     permissions,
@@ -159,7 +160,7 @@ def close_step(bloc: str, year: int, deliverable: str):
     try:
         campaign_state.require(Action.CLOSE_STEP, current_user, campaign, step=deliverable)
         force, reason = confirmed(guards.checklist_for(campaign, deliverable))
-        deadlines.close_step(campaign, deliverable, actor=current_user, force=force,
+        closing.close_step(campaign, deliverable, actor=current_user, force=force,
                              reason=reason)
     except DomainError as exc:
         return _render_status(campaign, problems=as_refusal(exc), failed="steps")

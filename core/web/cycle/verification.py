@@ -12,7 +12,7 @@ from flask_login import current_user
 from core.domain import Action, Deliverable
 from core.errors import DomainError
 from core.models import Campaign, CriterionRow
-from core.services import campaign_state, guards, progress, reports, scoring
+from core.services import campaign_state, closing, guards, progress, reports, scoring
 from core.services.cycle import member_unit
 from core.web.cycle import bp, drafts
 from core.web.cycle.common import (
@@ -55,7 +55,7 @@ def verification_lock(bloc: str, year: int):
         campaign_state.require(Action.CLOSE_STEP, current_user, campaign,
                                step=Deliverable.VERIFICATION)
         force, reason = confirmed(guards.verification_checklist(campaign))
-        scoring.lock_verification(campaign, actor=current_user, force=force, reason=reason)
+        closing.lock_verification(campaign, actor=current_user, force=force, reason=reason)
     except DomainError as exc:
         return verification_index(bloc, year, problems=as_refusal(exc))
     flash(_("Đã khóa kết quả thẩm định."), "success")
