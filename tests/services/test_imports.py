@@ -97,3 +97,39 @@ def test_only_admin_imports(client, demo):
     assert post(client, board, workbook(UNITS, USERS), "x.xlsx").status_code == 403
     admin = bearer(api_token(client, "admin"))
     assert post(client, admin, b"hello", "x.txt").status_code == 422
+
+
+def _users_workbook(rows: int) -> bytes:
+    import io as _io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Người dùng")
+    sheet.append(["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Vai trò", "Mật khẩu"])
+    for i in range(rows):
+        sheet.append([f"nguoi.{i}", f"Người thứ {i}", "", "", ""])
+    out = _io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_over_the_row_limit_is_refused_without_reading_it_whole(monkeypatch):
+    """Issue 14: a huge sheet used to be read whole (24 s for 300,000 rows) before the
+    refusal. Past the limit, reading stops at once; a workbook plainly beyond it (its table
+    of texts) is refused before openpyxl parses anything."""
+    from core.services import imports
+
+    report = imports.ImportReport()
+    assert imports._read_sheets(_users_workbook(imports.MAX_ROWS + 5), report) == {}
+    assert report.file_errors == [f"Tệp có quá {imports.MAX_ROWS} dòng."]
+
+    def not_parsed(*args, **kwargs):
+        raise AssertionError("openpyxl parsed a workbook plainly beyond the limit")
+
+    monkeypatch.setattr(imports, "load_workbook", not_parsed)
+    big = _users_workbook(20_000)  # a ~5 MB sheet: beyond a 1 MB limit, judged unparsed
+    monkeypatch.setattr(imports, "MAX_SHEET_XML", 1024 * 1024)
+    report = imports.ImportReport()
+    assert imports._read_sheets(big, report) == {}
+    assert report.file_errors == [f"Tệp có quá {imports.MAX_ROWS} dòng."]
