@@ -313,7 +313,50 @@ def _style(appearance: Appearance):
 
 # -- signing ---------------------------------------------------------------------------------
 
-def sign(data: bytes, *, appearance: Appearance | None = None,
+def _outside_event_loop(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """pyHanko's synchronous API runs its own event loop (asyncio.run), which fails in a
+    thread where one is already running (an async server, or a test process that ran
+    Playwright): then run it in a worker thread, in the same app context."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask import (
+        copy_current_request_context,
+        current_app,
+        has_app_context,
+        has_request_context,
+    )
+
+    target = func
+    if has_request_context():
+        target = copy_current_request_context(func)
+    elif has_app_context():
+        app = current_app._get_current_object()
+
+        def target(*a: Any, **kw: Any) -> Any:
+            with app.app_context():
+                return func(*a, **kw)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(target, *args, **kwargs).result()
+
+
+def sign(data: bytes, **kwargs: Any) -> bytes:
+    """Sign ``data`` (a PDF) with the configured key; return the signed PDF (see
+    :func:`_sign`)."""
+    return _outside_event_loop(_sign, data, **kwargs)
+
+
+def validate(data: bytes, **kwargs: Any) -> SignatureReport:
+    """Validate every signature of a PDF (see :func:`_validate`)."""
+    return _outside_event_loop(_validate, data, **kwargs)
+
+
+def _sign(data: bytes, *, appearance: Appearance | None = None,
          config: SigningConfig | None = None, reason: str | None = None,
          location: str | None = None) -> bytes:
     """Sign ``data`` (a PDF) with the configured key; return the signed PDF.
@@ -461,7 +504,7 @@ def _name_part(name, key: str) -> str:
     return str(native.get(key, "")) if isinstance(native, dict) else ""
 
 
-def validate(data: bytes, *, config: SigningConfig | None = None) -> SignatureReport:
+def _validate(data: bytes, *, config: SigningConfig | None = None) -> SignatureReport:
     """Check every signature of ``data`` against the configured trust roots (no network
     access: no revocation fetching). Raises :class:`InvalidPdf` for bytes that are not a
     PDF."""

@@ -79,3 +79,14 @@ def test_the_word_draft_has_the_texts_of_the_pdf(app, played_year):
         assert phrase.lower() in pdf_words.lower() and phrase.lower() in words.lower(), phrase
     # Outsiders read neither.
     assert app.test_client().get(f"{base}.docx").status_code == 302
+
+
+def test_signing_works_where_an_event_loop_already_runs(app, played_year, tmp_path):
+    """pyHanko's synchronous API starts its own event loop; in a thread where one already
+    runs (an async server; a test process that ran Playwright) signing still works."""
+    import asyncio
+
+    async def issue_inside_a_loop():
+        test_issued_and_signed_with_a_pkcs12_key(app, played_year, tmp_path)
+
+    asyncio.run(issue_inside_a_loop())
