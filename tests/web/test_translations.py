@@ -135,8 +135,8 @@ def test_pages_switch_language_and_back(client, demo, catalogs):
     assert page.by_id("voting-h").text == "Council review and vote"
     current = page.find("tr", aria_current="step")
     assert "In progress" in current.text and "4 days left" in current.text
-    assert "The vote is valid when at least 2/3 of all member units vote (6 of 8 units)." \
-        in page.find("main").text
+    assert ("The vote is valid when at least 2/3 of all member units are present at the "
+            "meeting (6 of 8 units)") in page.find("main").text
     assert "Today: 10/06/2021 (Vietnam time)." in page.find("footer").text
     home = parse(client.get("/"))
     assert home.find("h1").text == "Hello, Cán bộ thi đua Sở TT&TT"
