@@ -83,10 +83,24 @@ def test_the_word_draft_has_the_texts_of_the_pdf(app, played_year):
 
 def test_signing_works_where_an_event_loop_already_runs(app, played_year, tmp_path):
     """pyHanko's synchronous API starts its own event loop; in a thread where one already
-    runs (an async server; a test process that ran Playwright) signing still works."""
+    runs (an async server; a test process that ran Playwright) signing still works. The loop
+    runs in a thread of its own, so this test does not depend on the process's own loop."""
     import asyncio
+    import threading
+
+    errors: list[BaseException] = []
 
     async def issue_inside_a_loop():
-        test_issued_and_signed_with_a_pkcs12_key(app, played_year, tmp_path)
+        with app.app_context():
+            test_issued_and_signed_with_a_pkcs12_key(app, played_year, tmp_path)
 
-    asyncio.run(issue_inside_a_loop())
+    def run() -> None:
+        try:
+            asyncio.run(issue_inside_a_loop())
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive() and errors == []
