@@ -18,22 +18,11 @@ from tests.support.cycle_pages import (
     at,
     campaign,
     campaign_unit,
-    save_self_scores,
     submit_registration,
-    submit_year_end,
     user,
 )
+from tests.support.guards import one_unit_reported
 from tests.support.year import OFFICERS
-
-
-def one_unit_reported(demo) -> None:
-    at(demo, 2021, 5, 3, 9, 0)
-    with unit_of_work():
-        submit_registration()
-    at(demo, 2022, 1, 20, 9, 0)
-    save_self_scores()
-    submit_year_end()
-    at(demo, 2022, 2, 5, 9, 0)
 
 
 def test_the_verification_checklist_names_every_gap(demo):

@@ -18,24 +18,12 @@ from tests.support.cycle_pages import (
     campaign,
     campaign_unit,
     page_client,
-    save_self_scores,
     submit_registration,
-    submit_year_end,
     text,
     user,
 )
-from tests.support.guards import confirmation
+from tests.support.guards import confirmation, one_unit_reported
 from tests.support.html import parse
-
-
-def one_unit_reported(demo) -> None:
-    at(demo, 2021, 5, 3, 9, 0)
-    with unit_of_work():
-        submit_registration()
-    at(demo, 2022, 1, 20, 9, 0)
-    save_self_scores()
-    submit_year_end()
-    at(demo, 2022, 2, 5, 9, 0)
 
 
 def test_the_lock_shows_what_is_missing_and_needs_a_named_confirmation(demo):
