@@ -11,6 +11,8 @@ elects by most votes (``runoff_rule="most_votes"``) unless the procedure keeps t
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -54,6 +56,40 @@ TIE_BREAK_WORDS: dict[str, Any] = {
     "verified_score": _l("đơn vị có tổng điểm thẩm định cao hơn được chọn"),
     "runoff": _l("bầu lại giữa các đơn vị bằng phiếu"),
 }
+
+
+def grouped_ballots(ballots: Sequence[Sequence[str]]) -> dict[tuple[str, ...], int] | None:
+    """Identical ballots grouped: each distinct ballot (its choices, in the order cast) with
+    the number of times it was cast, in the order first cast. ``None`` when a ballot is not a
+    list or a tuple, or holds a choice that cannot be hashed: the caller then checks ballot by
+    ballot (so that such input behaves exactly as it did before grouping, error included)."""
+    if not set(map(type, ballots)) <= {list, tuple}:
+        return None
+    try:
+        return Counter(map(tuple, ballots))
+    except TypeError:  # an unhashable choice
+        return None
+
+
+def sort_ballots(ballots: Sequence[Sequence[str]], is_valid: Callable[[Any], bool],
+                 ) -> tuple[list[tuple[Sequence[str], int]], int]:
+    """The valid ballots as ``(choices, times cast)`` and the number of invalid ballots.
+
+    Identical ballots are grouped first (:func:`grouped_ballots`), so ``is_valid`` runs once
+    per distinct ballot, not once per ballot: 100,000 ballots over 14 candidates hold at most
+    a few hundred distinct ones. ``is_valid`` must depend on the choices only (``check_ballot``
+    with no voter does), which makes the result the same as checking every ballot."""
+    groups = grouped_ballots(ballots)
+    pairs: Any = ((b, 1) for b in ballots) if groups is None else \
+        ((list(choices), times) for choices, times in groups.items())
+    valid: list[tuple[Sequence[str], int]] = []
+    invalid = 0
+    for choices, times in pairs:
+        if is_valid(choices):
+            valid.append((choices, times))
+        else:
+            invalid += times
+    return valid, invalid
 
 
 def fraction(value: Any) -> Fraction:
@@ -367,11 +403,9 @@ class CouncilVote:
     # -- tally ------------------------------------------------------------------------
     def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
         eligible = len(ctx.members)
-        valid_ballots: list[list[str]] = []
-        for choices in ballots:
-            if self._is_valid(poll, choices):
-                valid_ballots.append(choices)
-        voted, valid = len(ballots), len(valid_ballots)
+        valid_ballots, invalid = sort_ballots(ballots, lambda choices: self._is_valid(poll, choices))
+        voted = len(ballots)
+        valid = voted - invalid
         definition, is_runoff = definition_for(poll.code, self.poll_definitions)
         by_most_votes = is_runoff and self.runoff_rule == "most_votes"
         explanation: list[str] = []
@@ -392,9 +426,9 @@ class CouncilVote:
         quorum_met = eligible > 0 and turnout >= quorum * eligible
 
         votes = {c: 0 for c in poll.candidates}
-        for choices in valid_ballots:
+        for choices, times in valid_ballots:
             for c in choices:
-                votes[c] += 1
+                votes[c] += times
         counts = []
         for c in sorted(poll.candidates):
             share = Fraction(votes[c], base) if base else Fraction(0)

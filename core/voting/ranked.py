@@ -45,6 +45,7 @@ from core.voting.council import (
     seal_problems,
     seal_rule,
     self_vote_rule,
+    sort_ballots,
     tie_break_rule,
     top_k_rule,
 )
@@ -164,20 +165,16 @@ class RankedVote:
 
     def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
         eligible, voted = len(ctx.members), len(ballots)
-        valid_ballots = []
-        for choices in ballots:
-            try:
-                self.check_ballot(poll, "", choices)
-            except BallotRejected:
-                continue
-            valid_ballots.append(choices)
+        valid_ballots, invalid = sort_ballots(ballots, lambda choices: self._is_valid(poll,
+                                                                                  choices))
+        valid = voted - invalid
         n = len(poll.candidates)
         first = max(n - 1, 1)  # a sole candidate ranked first earns 1 point
         points = {c: 0 for c in poll.candidates}
-        for choices in valid_ballots:
+        for choices, times in valid_ballots:
             for place, c in enumerate(choices):
-                points[c] += first - place
-        most = len(valid_ballots) * first
+                points[c] += (first - place) * times
+        most = valid * first
         explanation: list[str] = []
         present = present_count(ctx)
         if present is None and self.quorum_base == "present":
@@ -208,5 +205,12 @@ class RankedVote:
             "share": round(float(Fraction(points[c], most)), 4) if most else 0.0,
             "passed": c in elected,
         } for c in sorted(poll.candidates))
-        return PollResult(eligible, voted, len(valid_ballots), voted - len(valid_ballots),
-                          quorum_met, counts, tuple(elected), tuple(explanation), tuple(runoff))
+        return PollResult(eligible, voted, valid, invalid, quorum_met, counts, tuple(elected),
+                          tuple(explanation), tuple(runoff))
+
+    def _is_valid(self, poll: PollSpec, choices: list[str]) -> bool:
+        try:
+            self.check_ballot(poll, "", choices)
+        except BallotRejected:
+            return False
+        return True
