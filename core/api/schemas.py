@@ -232,7 +232,11 @@ FLAG = obj({"unit": text(40, nullable=True), "year": integer(nullable=True),
 WOMEN_SHARE = obj({"percent": either({"type": "number", "minimum": 0, "maximum": 100},
                                      text(10))}, required=["percent"])
 # the council vote
-OPEN_POLL = obj({"seal": enum("committee", "server", nullable=True)})
+OPEN_POLL = obj({"seal": enum("committee", "server", nullable=True),
+                 **OVERRIDE["properties"]},
+                description="seal: who holds the key (default committee); force and reason: "
+                            "open although the checklist of GET …/checklists/vote has gaps "
+                            "(audited); without them: 409 checklist_not_met if gaps")
 CLOSE_POLL = obj({"shares": array(text(400), 20, nullable=True)},
                  description="two of the committee's key shares (committee seal)")
 BALLOT = obj({"choices": array(text(40), 100, nullable=True)},

@@ -50,7 +50,9 @@ def open_poll(bloc: str, year: int, poll: str):
     are stored nowhere; each member of the counting committee keeps one."""
     campaign = campaigns.get_campaign(bloc, year)
     user = current_api_user()
-    opened = voting.open_poll(campaign, poll, actor=user, seal=_body().get("seal"))
+    payload = _body()
+    opened = voting.open_poll(campaign, poll, actor=user, seal=payload.get("seal"),
+                              force=payload.get("force", False), reason=payload.get("reason"))
     body = voting.get_view(campaign, poll, actor=user).to_dict(campaign)
     body.update({"seal": opened.seal, "shares": list(opened.issued_shares),
                  "shares_needed": opened.shares_needed,

@@ -53,6 +53,7 @@ from core.services import (
     clock,
     deadlines,
     eligibility,
+    guards,
     permissions,
     scoring,
 )
@@ -293,8 +294,14 @@ def _require_verified_ranking(campaign: Campaign, code: str) -> None:
                        code="verification_not_locked")
 
 
-def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -> Poll:
+def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None,
+              force: Any = False, reason: Any = None) -> Poll:
     """Freeze the candidates and the voter roll (member units) and open the poll.
+
+    A poll proposing awards (every poll but the election of next year's leadership) is
+    guarded by :func:`guards.polls_checklist`: with verification not locked or a unit on
+    0 points, it opens only with ``force`` and a ``reason`` (audited); otherwise 409
+    ``checklist_not_met`` with the checklist.
 
     A fresh key pair seals the poll's ballots. In "committee" mode the private key exists only
     as shares: they are on the returned poll's ``issued_shares`` (not a column, never stored)
@@ -309,6 +316,9 @@ def open_poll(campaign: Campaign, code: str, *, actor: User, seal: Any = None) -
     deadlines.check_window(campaign, "vote", None)
     _require_verified_ranking(campaign, code)
     mode = seal_mode(campaign, seal)
+    if view.spec.elects is None:
+        guards.enforce(campaign, guards.polls_checklist(campaign), force=force, reason=reason,
+                       actor=actor)
     units = list(db.session.scalars(
         select(Unit).join(Membership, Membership.unit_id == Unit.id)
         .where(Membership.campaign_id == campaign.id)))

@@ -22,8 +22,17 @@ from flask_login import current_user, login_required
 from core.domain import Action
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.models import Campaign
-from core.services import campaign_state, campaigns, meeting, permissions, scoring, voting
+from core.services import (
+    campaign_state,
+    campaigns,
+    guards,
+    meeting,
+    permissions,
+    scoring,
+    voting,
+)
 from core.unit_of_work import unit_of_work
+from core.web.cycle.guarded import confirmed
 from core.web.refusals import Refusal, as_refusal
 
 bp = Blueprint("voting", __name__, url_prefix="/campaigns/<bloc>/<int:year>/polls")
@@ -226,6 +235,13 @@ def index(bloc: str, year: int):
                            phase=phase, names=_names(campaign), unit=unit)
 
 
+def _open_checklist(campaign: Campaign, view: voting.PollView) -> guards.Checklist | None:
+    """What is missing before this poll opens (the service's guard: award polls only)."""
+    if view.status != "draft" or view.spec.elects is not None:
+        return None
+    return guards.polls_checklist(campaign)
+
+
 @bp.route("/<poll>/<any(open, close, publish):action>", methods=["GET", "POST"])
 def control(bloc: str, year: int, poll: str, action: str):
     """The host's step, confirmed on its own page (GET) before it is taken (POST)."""
@@ -243,8 +259,10 @@ def control(bloc: str, year: int, poll: str, action: str):
                 voting.close_poll(campaign, poll, actor=current_user,
                                   shares=[s for s in request.form.getlist("share") if s.strip()])
             elif action == "open":
+                force, reason = confirmed(_open_checklist(campaign, view))
                 opened = voting.open_poll(campaign, poll, actor=current_user,
-                                          seal=request.form.get("seal") or None)
+                                          seal=request.form.get("seal") or None,
+                                          force=force, reason=reason)
                 shares = list(opened.issued_shares)
                 holders = list(opened.share_holders)
             else:
@@ -273,6 +291,7 @@ def control(bloc: str, year: int, poll: str, action: str):
         roll = voting.roll_status(campaign, poll, actor=current_user)
     return render_template("voting/confirm.html", campaign=campaign, view=view, action=action,
                            roll=roll, refusal=refusal, expected=step["from"],
+                           checklist=_open_checklist(campaign, view) if action == "open" else None,
                            status_label=STATUS_LABELS.get(view.status, view.status),
                            candidates=_candidates(campaign, view.spec.candidates),
                            described=view.to_dict(campaign)), refusal.status

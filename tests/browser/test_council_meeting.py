@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support import api_token, bearer
 from tests.support.browser import Server
 
-from .test_vote import polls_card, sign_in
+from .test_vote import open_past_the_checklist, polls_card, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_the_council_meeting_with_the_committee_and_a_paper_poll(
     # --- Open the Cờ thi đua poll: the committee's shares, once ---------------------------
     leader.goto(f"{server.url}{POLLS}")
     polls_card(leader, FLAG).get_by_role("link", name=f"Mở bỏ phiếu — {FLAG}").click()
-    leader.get_by_role("button", name="Mở bỏ phiếu").click()
+    open_past_the_checklist(leader)
     panel = leader.locator("#key-shares")
     expect(panel).to_contain_text("Mảnh khóa của Ban kiểm phiếu — chỉ hiển thị một lần")
     expect(leader.locator("#share-list .share-holder")).to_have_text(COMMITTEE)
@@ -130,7 +130,7 @@ def test_the_council_meeting_with_the_committee_and_a_paper_poll(
     # --- The Bằng khen poll on paper ---------------------------------------------------------
     leader.goto(f"{server.url}{POLLS}")
     polls_card(leader, MERIT).get_by_role("link", name=f"Mở bỏ phiếu — {MERIT}").click()
-    leader.get_by_role("button", name="Mở bỏ phiếu").click()
+    open_past_the_checklist(leader)
     expect(leader.locator("#share-list .share-holder")).to_have_count(3)
     leader.get_by_role("link", name=re.compile("Các thành viên đã chép mảnh khóa")).click()
     printed = polls_card(leader, MERIT).get_by_role("link", name=f"In phiếu giấy — {MERIT}")

@@ -25,6 +25,7 @@ from core.voting import (
 from core.voting import base as voting_base
 from tests.support import api_token, bearer, login, make_app
 from tests.support.cycle import Api, at
+from tests.support.guards import FORCE
 from tests.support.shares import api_close
 from tests.support.voting import HEADS
 from tests.support.year import play_year
@@ -78,13 +79,13 @@ def removed(app, client, registry, tmp_path):
     assert leader.put("/attendance", json={"units": [
         {"unit": unit, "present": True, "representative": f"Thủ trưởng {unit}",
          "title": "Giám đốc"} for unit in list(HEADS)[:7]]}).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     for unit in list(HEADS)[:7]:
         assert heads[unit].post("/polls/co-thi-dua/ballots",
                                 json={"choices": ["so-vhttdl"]}).status_code == 201
     assert api_close(leader, "co-thi-dua").status_code == 200
     assert leader.post("/polls/co-thi-dua/publish").status_code == 200
-    assert leader.post("/polls/bang-khen/open").status_code == 200
+    assert leader.post("/polls/bang-khen/open", json=FORCE).status_code == 200
     assert heads["so-yte"].post("/polls/bang-khen/ballots",
                                 json={"choices": ["so-yte"]}).status_code == 201
     db.session.remove()

@@ -103,7 +103,7 @@ def test_second_bloc_year_end_to_end(world):
     at(world, 2022, 1, 10, 9, 0)
     polls = {p["code"]: p for p in client.get(f"{BASE}/polls", headers=leader).get_json()}
     assert polls["co-thi-dua"]["candidates"] == ["so-e", "so-d", "so-c"]  # top:3 by score
-    assert client.post(f"{BASE}/polls/co-thi-dua/open", headers=leader).status_code == 200
+    assert client.post(f"{BASE}/polls/co-thi-dua/open", headers=leader, json=FORCE).status_code == 200
     ballots = {"so-a": ["so-d", "so-e"], "so-b": ["so-d", "so-c"], "so-c": ["so-d", "so-e"],
                "so-d": ["so-e", "so-c"], "so-e": ["so-d", "so-c"]}
     for unit, ranked in ballots.items():

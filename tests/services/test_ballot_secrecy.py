@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from core.extensions import db
 from core.models import Ballot, OpenedBallot, Poll, Receipt
 from tests.support import database_kind
+from tests.support.guards import FORCE
 from tests.support.shares import api_close, use_server_seal
 from tests.support.voting import HEADS, Api, at
 
@@ -52,7 +53,7 @@ def _physical_order(table: str, poll_id: int) -> list[str]:
 
 def test_committee_mode_shares_shown_once_and_two_open_the_ballots(app, client, vote_day):
     leader = vote_day
-    opened = leader.post(f"/polls/{POLL}/open")  # the default: the committee holds the key
+    opened = leader.post(f"/polls/{POLL}/open", json=FORCE)  # the default: the committee holds the key
     assert opened.status_code == 200, opened.get_json()
     body = opened.get_json()
     shares = body["shares"]
@@ -88,11 +89,11 @@ def test_committee_mode_shares_shown_once_and_two_open_the_ballots(app, client, 
 def test_server_mode_key_is_destroyed_at_close(app, client, vote_day):
     leader = vote_day
     # Khối 8 asks for the committee: the host cannot choose the weaker mode
-    refused = leader.post(f"/polls/{POLL}/open", json={"seal": "server"})
+    refused = leader.post(f"/polls/{POLL}/open", json={"seal": "server", **FORCE})
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "seal_committee_required"
     use_server_seal()  # a bloc whose voting parameters say seal="server"
-    body = leader.post(f"/polls/{POLL}/open").get_json()
+    body = leader.post(f"/polls/{POLL}/open", json=FORCE).get_json()
     assert body["seal"] == "server" and body["shares"] == []
     assert len(_poll().private_key) == 64
     _cast_all(client)
@@ -107,7 +108,7 @@ def test_after_close_nothing_physical_links_a_ballot_to_its_unit(app, client, vo
     order (ctid / rowid), their transaction id (xmin) and the receipts' order follow neither
     the cast order nor the audit log's; the sealed rows are gone."""
     leader = vote_day
-    leader.post(f"/polls/{POLL}/open")
+    leader.post(f"/polls/{POLL}/open", json=FORCE)
     receipts = _cast_all(client)
     poll = _poll()
     cast_xmins = []
@@ -149,7 +150,7 @@ def test_after_close_nothing_physical_links_a_ballot_to_its_unit(app, client, vo
                     reason="pg_dump of the PostgreSQL test database")
 def test_pg_dump_order_of_opened_ballots_is_not_the_cast_order(app, client, vote_day):
     leader = vote_day
-    leader.post(f"/polls/{POLL}/open")
+    leader.post(f"/polls/{POLL}/open", json=FORCE)
     _cast_all(client)
     assert api_close(leader, POLL).status_code == 200
     db.session.commit()
@@ -170,7 +171,7 @@ def test_pg_dump_order_of_opened_ballots_is_not_the_cast_order(app, client, vote
 
 def test_no_early_close_unless_every_unit_voted(app, client, vote_day, monkeypatch):
     leader = vote_day
-    leader.post("/polls/co-thi-dua/open")
+    leader.post("/polls/co-thi-dua/open", json=FORCE)
     Api(client, HEADS["so-yte"]).post("/polls/co-thi-dua/ballots",
                                       json={"choices": ["so-vhttdl"]})
     early = api_close(leader, "co-thi-dua")
@@ -186,14 +187,14 @@ def test_no_early_close_unless_every_unit_voted(app, client, vote_day, monkeypat
 
 
 def test_every_unit_voted_allows_an_early_close(app, client, vote_day):
-    vote_day.post(f"/polls/{POLL}/open")
+    vote_day.post(f"/polls/{POLL}/open", json=FORCE)
     _cast_all(client)
     assert api_close(vote_day, POLL).status_code == 200
 
 
 def test_counts_before_publication_are_for_the_host_and_board_only(app, client, vote_day):
     leader = vote_day
-    leader.post(f"/polls/{POLL}/open")
+    leader.post(f"/polls/{POLL}/open", json=FORCE)
     _cast_all(client)
     api_close(leader, POLL)
     assert leader.get(f"/polls/{POLL}/result").status_code == 200
@@ -206,7 +207,7 @@ def test_counts_before_publication_are_for_the_host_and_board_only(app, client, 
 
 def test_audit_verify_says_plainly_when_counts_differ(app, client, vote_day, runner):
     leader = vote_day
-    leader.post(f"/polls/{POLL}/open")
+    leader.post(f"/polls/{POLL}/open", json=FORCE)
     _cast_all(client)
     api_close(leader, POLL)
     ok = runner.invoke(args=["audit", "verify"])

@@ -14,6 +14,7 @@ from core.extensions import db
 from core.models import AuditEvent, Campaign, Poll, Receipt
 from core.services import campaigns
 from tests.support import login, row_counts
+from tests.support.guards import FORCE
 from tests.support.shares import KEPT, api_close
 from tests.support.voting import HEADS, Api, at
 
@@ -41,7 +42,7 @@ def campaign() -> Campaign:
 
 def test_the_committee_holds_the_key_by_default_one_share_per_member(leader, client):
     assert leader.put("/council-meeting", json=MEETING).status_code == 200
-    opened = leader.post("/polls/co-thi-dua/open").get_json()
+    opened = leader.post("/polls/co-thi-dua/open", json=FORCE).get_json()
     assert opened["seal"] == "committee" and opened["shares_needed"] == 2
     assert opened["share_holders"] == MEETING["committee"] and len(opened["shares"]) == 3
     poll = db.session.scalar(select(Poll).where(Poll.code == "co-thi-dua"))
@@ -67,7 +68,7 @@ def test_khoi8_quorum_counts_the_units_present(leader, client):
     the result says the units present were too few."""
     present = list(HEADS)[:5]
     assert leader.put("/attendance", json=attendance(present)).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     for unit in present:
         assert Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots", json={
             "choices": ["so-vhttdl"]}).status_code == 201
@@ -81,7 +82,7 @@ def test_khoi8_quorum_counts_the_units_present(leader, client):
 def test_khoi8_quorum_met_with_six_present(leader, client):
     present = list(HEADS)[:6]
     assert leader.put("/attendance", json=attendance(present)).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     for unit in present:
         assert Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots", json={
             "choices": ["so-vhttdl"]}).status_code == 201
@@ -106,7 +107,7 @@ def test_a_ranked_poll_is_counted_on_paper_ballot_by_ballot(leader):
     _ranked()
     present = list(HEADS)[:7]
     assert leader.put("/attendance", json=attendance(present)).status_code == 200
-    assert leader.post("/polls/xep-hang/open").status_code == 200
+    assert leader.post("/polls/xep-hang/open", json=FORCE).status_code == 200
     ballots = [["so-yte", "so-gddt"], ["so-yte", "so-khcn", "so-gddt"], ["so-gddt", "so-yte"],
                ["so-yte"], []]  # 5 entered (one blank), 1 invalid: 6 returned of 7 issued
     before = row_counts()
@@ -137,7 +138,7 @@ def test_a_ranked_poll_is_counted_on_paper_ballot_by_ballot(leader):
 
 def test_a_poll_never_mixes_ballots_in_the_app_with_paper_ballots(leader, client):
     assert leader.put("/attendance", json=attendance(list(HEADS)[:7])).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     assert Api(client, HEADS["so-yte"]).post("/polls/co-thi-dua/ballots", json={
         "choices": ["so-vhttdl"]}).status_code == 201
     before = row_counts()
@@ -155,7 +156,7 @@ def test_a_poll_never_mixes_ballots_in_the_app_with_paper_ballots(leader, client
 
 def test_the_results_page_says_plainly_when_the_counts_differ(app, leader, client):
     assert leader.put("/attendance", json=attendance(list(HEADS)[:7])).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     for unit in list(HEADS)[:7]:
         assert Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots", json={
             "choices": ["so-vhttdl"]}).status_code == 201
@@ -200,7 +201,7 @@ def test_the_openapi_document_describes_the_new_fields(client, leader):
 def test_the_ranked_paper_count_page_takes_one_line_per_ballot(app, leader):
     _ranked()
     assert leader.put("/attendance", json=attendance(list(HEADS)[:7])).status_code == 200
-    assert leader.post("/polls/xep-hang/open").status_code == 200
+    assert leader.post("/polls/xep-hang/open", json=FORCE).status_code == 200
     page = app.test_client()
     login(page, "tttt.canbo")
     url = "/campaigns/khoi-8/2021/polls/xep-hang/paper-count"

@@ -16,6 +16,7 @@ from core.models import AuditEvent, MeetingAttendance, PollOutcome
 from core.services import meeting, paper_ballots
 from core.voting import PollSpec
 from tests.support import row_counts
+from tests.support.guards import FORCE
 from tests.support.voting import Api, at
 
 MEMBERS = ["so-gddt", "so-khcn", "so-ldtbxh", "so-noivu", "so-tttt", "so-tuphap", "so-vhttdl",
@@ -65,7 +66,7 @@ def test_attendance_recorded_then_frozen_when_a_poll_opens(leader, client):
     assert len(meeting.present_units(leader_campaign())) == 6
     assert db.session.query(MeetingAttendance).count() == 8
 
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     before = row_counts()
     frozen = leader.put("/attendance", json={"units": rows()})
     assert frozen.status_code == 409
@@ -169,7 +170,7 @@ def test_paper_ballots_are_printed_one_per_unit_present(leader, tmp_path):
 
 def test_a_paper_count_is_stored_as_the_result_and_published(leader, client, tmp_path):
     assert leader.put("/attendance", json={"units": rows()}).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     counted = leader.post("/polls/co-thi-dua/paper-count", json=GOOD)
     assert counted.status_code == 201, counted.get_json()
     body = counted.get_json()
@@ -210,7 +211,7 @@ def test_a_paper_count_is_stored_as_the_result_and_published(leader, client, tmp
 ])
 def test_a_paper_count_that_does_not_add_up_is_refused(leader, change, fields):
     assert leader.put("/attendance", json={"units": rows()}).status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     before = row_counts()
     refused = leader.post("/polls/co-thi-dua/paper-count", json={**GOOD, **change})
     assert refused.status_code == 422, refused.get_json()
@@ -223,7 +224,7 @@ def test_a_paper_count_needs_an_open_poll_without_electronic_ballots(leader, cli
     assert leader.put("/attendance", json={"units": rows()}).status_code == 200
     draft = leader.post("/polls/co-thi-dua/paper-count", json=GOOD)
     assert draft.status_code == 409 and draft.get_json()["error"]["code"] == "poll_not_open"
-    assert leader.post("/polls/co-thi-dua/open").status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
     assert Api(client, "yte.thutruong").post("/polls/co-thi-dua/ballots",
                                              json={"choices": ["so-vhttdl"]}).status_code == 201
     mixed = leader.post("/polls/co-thi-dua/paper-count", json=GOOD)

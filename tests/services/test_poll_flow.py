@@ -8,6 +8,7 @@ import pytest
 from core.extensions import db
 from core.models import AuditEvent, OpenedBallot
 from tests.support import row_counts
+from tests.support.guards import FORCE
 from tests.support.shares import api_close
 from tests.support.voting import HEADS, Api, at
 
@@ -24,7 +25,7 @@ def test_full_vote(app, client, vote_day):
     assert [p["code"] for p in polls] == ["co-thi-dua", "bang-khen", "khoi-truong", "khoi-pho"]
     assert all(p["status"] == "draft" for p in polls)
     for code in ("co-thi-dua", "bang-khen", "khoi-truong", "khoi-pho"):
-        opened = leader.post(f"/polls/{code}/open")
+        opened = leader.post(f"/polls/{code}/open", json=FORCE)
         assert opened.status_code == 200, opened.get_json()
         assert opened.get_json()["status"] == "open" and len(opened.get_json()["roster_hash"]) == 64
 
@@ -102,7 +103,7 @@ def test_full_vote(app, client, vote_day):
 
 def test_quorum_failure_elects_nobody_and_says_why(app, client, vote_day):
     leader = vote_day
-    leader.post("/polls/co-thi-dua/open")
+    leader.post("/polls/co-thi-dua/open", json=FORCE)
     for unit in ["so-tttt", "so-ldtbxh", "so-vhttdl", "so-gddt", "so-yte"]:  # 5 < 2/3 × 8
         Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots",
                                       json={"choices": ["so-vhttdl"]})
@@ -119,7 +120,7 @@ def test_quorum_failure_elects_nobody_and_says_why(app, client, vote_day):
 
 def test_result_is_stored_not_recomputed(app, client, vote_day):
     leader = vote_day
-    leader.post("/polls/khoi-truong/open")
+    leader.post("/polls/khoi-truong/open", json=FORCE)
     for unit in list(HEADS)[:6]:
         Api(client, HEADS[unit]).post("/polls/khoi-truong/ballots",
                                       json={"choices": ["so-ldtbxh"]})
@@ -141,7 +142,7 @@ def test_result_is_stored_not_recomputed(app, client, vote_day):
     ("board", ["so-vhttdl"], 403, "forbidden"),
 ])
 def test_bad_ballots_store_nothing(app, client, vote_day, who, choices, status, code):
-    vote_day.post("/polls/co-thi-dua/open")
+    vote_day.post("/polls/co-thi-dua/open", json=FORCE)
     user = {"head": "yte.thutruong", "officer": "yte.canbo", "board": "bantdkt"}[who]
     voter = Api(client, user)
     before = row_counts()
@@ -157,7 +158,7 @@ def test_before_opening_and_after_closing(app, client, vote_day):
     assert head.post("/polls/co-thi-dua/ballots",
                      json={"choices": ["so-vhttdl"]}).status_code == 409
     assert row_counts() == before
-    vote_day.post("/polls/co-thi-dua/open")
+    vote_day.post("/polls/co-thi-dua/open", json=FORCE)
     at(app, 2022, 2, 28, 17, 0)
     assert api_close(vote_day, "co-thi-dua").status_code == 200
     before = row_counts()
@@ -175,7 +176,7 @@ def test_self_vote_forbidden_when_procedure_says_so(app, client, vote_day):
     campaign.snapshot["voting"]["config"]["self_vote"] = False
     flag_modified(campaign, "snapshot")
     db.session.commit()
-    vote_day.post("/polls/co-thi-dua/open")
+    vote_day.post("/polls/co-thi-dua/open", json=FORCE)
     response = Api(client, "yte.thutruong").post("/polls/co-thi-dua/ballots",
                                                  json={"choices": ["so-yte"]})
     assert response.status_code == 422
@@ -185,18 +186,18 @@ def test_self_vote_forbidden_when_procedure_says_so(app, client, vote_day):
 def test_only_leader_or_board_runs_polls_and_only_in_vote_phase(app, client, demo):
     at(app, 2022, 2, 10, 9, 0)
     leader = Api(client, "tttt.canbo")
-    early = leader.post("/polls/co-thi-dua/open")
+    early = leader.post("/polls/co-thi-dua/open", json=FORCE)
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "phase_not_open"
     at(app, 2022, 2, 20, 9, 0)
-    assert Api(client, "ldtbxh.canbo").post("/polls/co-thi-dua/open").status_code == 403
-    assert Api(client, "yte.thutruong").post("/polls/co-thi-dua/open").status_code == 403
-    assert Api(client, "bantdkt").post("/polls/co-thi-dua/open").status_code == 200
-    assert leader.post("/polls/co-thi-dua/open").status_code == 409
+    assert Api(client, "ldtbxh.canbo").post("/polls/co-thi-dua/open", json=FORCE).status_code == 403
+    assert Api(client, "yte.thutruong").post("/polls/co-thi-dua/open", json=FORCE).status_code == 403
+    assert Api(client, "bantdkt").post("/polls/co-thi-dua/open", json=FORCE).status_code == 200
+    assert leader.post("/polls/co-thi-dua/open", json=FORCE).status_code == 409
 
 
 def test_tie_at_last_seat_opens_runoff(app, client, vote_day):
     leader = vote_day
-    leader.post("/polls/bang-khen/open")
+    leader.post("/polls/bang-khen/open", json=FORCE)
     ballots = [["so-gddt", "so-yte"]] * 3 + [["so-gddt", "so-khcn"]] * 3 + \
         [["so-yte", "so-khcn"]] * 2
     for unit, choices in zip(HEADS, ballots, strict=True):
@@ -209,7 +210,7 @@ def test_tie_at_last_seat_opens_runoff(app, client, vote_day):
     runoff = {p["code"]: p for p in leader.get("/polls").get_json()}["bang-khen-vong-2"]
     assert runoff["status"] == "draft" and runoff["candidates"] == ["so-khcn", "so-yte"]
     assert runoff["seats"] == 1 and runoff["runoff_of"] == "bang-khen"
-    assert leader.post("/polls/bang-khen-vong-2/open").status_code == 200
+    assert leader.post("/polls/bang-khen-vong-2/open", json=FORCE).status_code == 200
     for unit in list(HEADS)[:6]:
         Api(client, HEADS[unit]).post("/polls/bang-khen-vong-2/ballots",
                                       json={"choices": ["so-yte"]})

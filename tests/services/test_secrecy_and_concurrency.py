@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import AuditEvent, Ballot, User, VoterRoll
 from core.unit_of_work import unit_of_work
 from tests.support import database_kind
+from tests.support.guards import FORCE
 from tests.support.shares import api_close, close_poll
 from tests.support.voting import HEADS, Api, at
 
@@ -32,7 +33,7 @@ def test_ballot_table_has_no_column_that_identifies_a_voter(app):
 
 def test_ballot_ids_are_random_and_roll_keeps_only_the_day(app, client, demo):
     at(app, 2022, 2, 20, 9, 30)
-    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open")
+    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open", json=FORCE)
     for unit in ["so-yte", "so-gddt", "so-khcn"]:
         Api(client, HEADS[unit]).post("/polls/co-thi-dua/ballots", json={"choices": ["so-yte"]})
     ids = [b.id for b in db.session.scalars(select(Ballot))]
@@ -49,7 +50,7 @@ def test_twenty_threads_cast_for_one_unit_exactly_one_ballot(app, client, demo):
     from core.services import campaigns, voting
 
     at(app, 2022, 2, 20, 9, 0)
-    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open")
+    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open", json=FORCE)
     db.session.remove()
     barrier = threading.Barrier(20)
     outcomes: list[str] = []
@@ -103,7 +104,7 @@ def test_elected_leadership_becomes_next_years_default(app, client, demo):
     at(app, 2022, 2, 20, 9, 0)
     leader = Api(client, "tttt.canbo")
     for code, winner in (("khoi-truong", "so-ldtbxh"), ("khoi-pho", "so-gddt")):
-        leader.post(f"/polls/{code}/open")
+        leader.post(f"/polls/{code}/open", json=FORCE)
         for unit in HEADS:
             Api(client, HEADS[unit]).post(f"/polls/{code}/ballots", json={"choices": [winner]})
         api_close(leader, code)
@@ -129,7 +130,7 @@ def test_casts_racing_a_close_every_receipted_ballot_is_counted(app, client, dem
 
     at(app, 2022, 2, 28, 9, 0)  # the last day: the host may close with units still voting
     for _ in range(20):
-        Api(client, "tttt.canbo").post("/polls/khoi-truong/open")
+        Api(client, "tttt.canbo").post("/polls/khoi-truong/open", json=FORCE)
         db.session.remove()
         barrier = threading.Barrier(9)
         outcomes: dict[str, str] = {}

@@ -11,6 +11,7 @@ import pytest
 from core.extensions import db
 from core.models import AuditEvent
 from tests.support import row_counts, shares
+from tests.support.guards import confirmation
 from tests.support.html import counts, csrf_token
 from tests.support.vote_pages import (
     ADMIN,
@@ -59,8 +60,27 @@ def test_host_sees_the_steps_and_opens_with_a_confirmation(voting_day, username)
     assert "Mở bỏ phiếu" in page and FLAG_TITLE in page
     assert "8 ứng viên" in page and "Sở Văn hóa, Thể thao và Du lịch" in page
     assert poll() is None  # the confirmation step changes nothing
+    # The demo's year was never verified: the page names what is missing before the vote.
+    gaps = re.findall(r'data-gap="([a-z_]+)">([^<]+)<', text(confirm))
+    assert [code for code, _sentence in gaps] == ["verification_not_locked",
+                                                   "units_without_points"]
+    assert "8 đơn vị có tổng điểm thẩm định bằng 0" in gaps[1][1]
+    assert "Mở bỏ phiếu dù còn thiếu sót" in page
 
-    response = client.post(f"{POLLS}/{FLAG}/open")
+    # Without ticking the sentence that names the gaps, nothing opens (409, the gaps again).
+    before = row_counts()
+    unticked = client.post(f"{POLLS}/{FLAG}/open")
+    assert unticked.status_code == 409
+    [refusal] = alerts(unticked)
+    assert refusal.startswith("Chưa thể mở bỏ phiếu vì còn thiếu: kết quả thẩm định chưa "
+                              "khóa; 8 đơn vị có tổng điểm thẩm định bằng 0: Sở Giáo dục và "
+                              "Đào tạo, Sở Khoa học và Công nghệ, ")
+    assert refusal.endswith("Sở Y tế. Nếu vẫn làm, hãy xác nhận rõ những thiếu sót này và "
+                            "nêu lý do.")
+    assert 'data-gap="verification_not_locked"' in text(unticked)
+    assert row_counts() == before and poll() is None
+
+    response = client.post(f"{POLLS}/{FLAG}/open", data=confirmation(text(confirm)))
     # The committee's key shares, once, on this response only (never a redirect, a flash or
     # the session): one line per member of the counting committee.
     assert response.status_code == 200
@@ -78,6 +98,10 @@ def test_host_sees_the_steps_and_opens_with_a_confirmation(voting_day, username)
     assert by_id(listing, f"poll-{FLAG}-status") == "Đang bỏ phiếu"
     assert by_id(listing, f"poll-{FLAG}-turnout") == "0/8 đơn vị"
     assert HOST_LINKS.findall(text(listing)) == ["close", "open", "open", "open"]
+    override = db.session.query(AuditEvent).filter_by(action="guard.override.vote").one()
+    assert override.details["reason"] == "Hội nghị Khối đã thống nhất"
+    assert [g["code"] for g in override.details["gaps"]] == ["verification_not_locked",
+                                                              "units_without_points"]
 
 
 @pytest.mark.parametrize("username", [DEPUTY, HEAD, OFFICER, ADMIN])
@@ -96,9 +120,10 @@ def test_others_see_no_steps_and_are_refused(voting_day, username):
 
 def test_opening_twice_is_409_with_the_message(voting_day):
     client = page_client(voting_day, LEADER)
-    assert client.post(f"{POLLS}/{FLAG}/open").status_code == 200  # the shares panel
+    ticked = confirmation(text(client.get(f"{POLLS}/{FLAG}/open")))
+    assert client.post(f"{POLLS}/{FLAG}/open", data=ticked).status_code == 200  # the shares
     before = row_counts()
-    response = client.post(f"{POLLS}/{FLAG}/open")
+    response = client.post(f"{POLLS}/{FLAG}/open", data=ticked)
     assert response.status_code == 409
     assert alerts(response) == ["Cuộc bỏ phiếu này đã được mở."]
     assert row_counts() == before
@@ -192,8 +217,10 @@ def test_the_steps_need_the_csrf_token(csrf_app):
         assert refused.status_code == 400
         assert "mã bảo vệ CSRF" in main_text(refused)
     assert counts(csrf_app) == before
+    page = text(client.get(f"{POLLS}/{FLAG}/open"))
     token = csrf_token(client, f"{POLLS}/{FLAG}/open")
-    assert client.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": token}).status_code == 200
+    assert client.post(f"{POLLS}/{FLAG}/open",
+                       data={"csrf_token": token, **confirmation(page)}).status_code == 200
 
 
 def test_casting_needs_the_csrf_token(csrf_app):
@@ -201,7 +228,9 @@ def test_casting_needs_the_csrf_token(csrf_app):
     leader = csrf_app.test_client()
     leader.post("/login", data={"csrf_token": csrf_token(leader, "/login"), "username": LEADER,
                                 "password": "ThiDua@2021"})
-    leader.post(f"{POLLS}/{FLAG}/open", data={"csrf_token": csrf_token(leader, f"{POLLS}/{FLAG}/open")})
+    leader.post(f"{POLLS}/{FLAG}/open",
+                data={"csrf_token": csrf_token(leader, f"{POLLS}/{FLAG}/open"),
+                      **confirmation(text(leader.get(f"{POLLS}/{FLAG}/open")))})
     head = csrf_app.test_client()
     head.post("/login", data={"csrf_token": csrf_token(head, "/login"), "username": HEAD,
                               "password": "ThiDua@2021"})
