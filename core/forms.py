@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -25,6 +26,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from core.errors import ValidationFailed
+from core.services import office
 from core.validators import (
     clean_text_problem,
     normalise,
@@ -154,7 +156,7 @@ class UserForm(FlaskForm):
                        validate_choice=False,
                        validators=[Optional(), AnyOf(("officer", "head"), message=_l(
                            "Chọn cán bộ phụ trách hoặc thủ trưởng."))])
-    board = BooleanField(_l("Thuộc Ban Thi đua – Khen thưởng tỉnh"))
+    board = BooleanField(_l("Thuộc %(office)s", office=LazyString(office.office)))
     admin = BooleanField(_l("Quản trị hệ thống"))
 
 

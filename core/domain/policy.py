@@ -100,20 +100,19 @@ MESSAGES: dict[Action, str] = {
     Action.READ_PLAN: N_("Bạn cần đăng nhập."),
     Action.READ_WORK: N_("Bạn không có quyền thực hiện thao tác này."),
     Action.WRITE_OWN_WORK: N_("Chỉ cán bộ của chính đơn vị được nhập và gửi."),
-    Action.FOLLOW_PROGRESS: N_("Chỉ Khối trưởng, Khối phó và Ban Thi đua – Khen thưởng tỉnh "
-                               "theo dõi tiến độ."),
+    Action.FOLLOW_PROGRESS: N_("Chỉ Khối trưởng, Khối phó và %(office)s theo dõi tiến "
+                               "độ."),
     Action.RETURN_REGISTRATION: N_("Chỉ %(host)s được trả lại bản đăng ký."),
     Action.CLOSE_STEP: N_("Chỉ %(host)s được đóng giai đoạn “%(step)s”."),
     Action.EXTEND_DEADLINE: N_("Chỉ Khối trưởng được gia hạn."),
     Action.ADJUST_TABLE: N_("Chỉ Khối trưởng được điều chỉnh thang điểm."),
     Action.VERIFY_SCORES: N_("Chỉ %(host)s thẩm định điểm."),
-    Action.SCORE_BOARD_LINES: N_("Tiêu chí này do Ban Thi đua – Khen thưởng tỉnh chấm."),
-    Action.RUN_POLLS: N_("Chỉ %(host)s hoặc Ban Thi đua – Khen thưởng được điều hành bỏ "
-                         "phiếu."),
+    Action.SCORE_BOARD_LINES: N_("Tiêu chí này do %(office)s chấm."),
+    Action.RUN_POLLS: N_("Chỉ %(host)s hoặc %(office)s được điều hành bỏ phiếu."),
     Action.RECORD_MEETING: N_("Chỉ %(host)s ghi thông tin cuộc họp bình xét."),
     Action.SEE_UNPUBLISHED_RESULTS: N_("Kết quả chưa được công bố."),
-    Action.MANAGE_CAMPAIGNS: N_("Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng tỉnh được "
-                                "mở hoặc lưu trữ năm thi đua."),
+    Action.MANAGE_CAMPAIGNS: N_("Chỉ quản trị viên hoặc %(office)s được mở hoặc lưu "
+                                "trữ năm thi đua."),
     Action.ISSUE_DOCUMENT: N_("Chỉ %(host)s được ban hành văn bản của giai đoạn “%(step)s”."),
     Action.ISSUE_UNIT_DOCUMENT: N_("Chỉ thủ trưởng của đơn vị được ban hành văn bản của đơn "
                                    "vị."),

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
@@ -29,7 +30,7 @@ from core.models import (
     Unit,
     User,
 )
-from core.services import campaign_state, clock, permissions, scoring, verified_totals
+from core.services import campaign_state, clock, office, permissions, scoring, verified_totals
 
 STEPS = (("registration", "Đăng ký"), ("mid_year_report", "Sơ kết"),
          ("year_end_report", "Tổng kết"))
@@ -64,7 +65,8 @@ def working_year() -> int:
 
 def dashboard(year: int, *, actor: User) -> dict[str, Any]:
     permissions.require(permissions.is_board(actor) or permissions.is_admin(actor),
-                        "Chỉ Ban Thi đua – Khen thưởng và quản trị viên xem bảng tổng hợp.")
+                        _l("Chỉ %(office)s và quản trị viên xem bảng tổng hợp.",
+                           office=office.office()))
     today = clock.today()
     found = list(db.session.scalars(
         select(Campaign).join(Bloc).where(Campaign.year == year)

@@ -34,7 +34,7 @@ from core.domain import (
 from core.errors import Conflict, Forbidden
 from core.extensions import db
 from core.models import Campaign, DeadlineExtension, Membership, PhaseRecord, Poll, User
-from core.services import clock
+from core.services import clock, office
 
 _FALLBACK_CACHE = PlanCache()
 _T = TypeVar("_T")
@@ -242,4 +242,4 @@ def require(action: Action, user: User | None, campaign: Campaign, *,
     """403 with the policy's message (naming the step's host) unless the user may act."""
     if not allowed(action, user, campaign, step=step, unit_id=unit_id):
         message, params = policy.refusal(action, plan(campaign), step=step)
-        raise Forbidden(lazy_gettext(message, **{k: _translated(v) for k, v in params.items()}))
+        raise Forbidden(lazy_gettext(message, **office.naming_the_office(params, _translated)))

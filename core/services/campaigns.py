@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
@@ -28,7 +29,7 @@ from core.models import (
 )
 from core.plugin_api import Criterion, Phase, points
 from core.plugins import PluginHost
-from core.services import audit, campaign_state, clock, permissions
+from core.services import audit, campaign_state, clock, office, permissions
 from core.services.plans import gather_plan
 
 
@@ -72,7 +73,8 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
                   actor: User) -> Campaign:
     """Open a bloc's year: ask the plugins, validate, freeze the snapshot, write the rows."""
     permissions.require(permissions.can_manage_campaigns(actor),
-                        "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được mở năm thi đua.")
+                        _l("Chỉ quản trị viên hoặc %(office)s được mở năm thi đua.",
+                           office=office.office()))
     if not valid_year(year):
         raise ValidationFailed("Năm không hợp lệ.", fields={"year": ["Năm phải từ 2000 đến 2100."]})
     if not members:
@@ -261,7 +263,8 @@ def describe(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
 def archive(campaign: Campaign, *, actor: User) -> Campaign:
     """Archive a finished year: still readable, no longer listed among the open years."""
     permissions.require(permissions.can_manage_campaigns(actor),
-                        "Chỉ quản trị viên hoặc Ban Thi đua – Khen thưởng được lưu trữ năm thi đua.")
+                        _l("Chỉ quản trị viên hoặc %(office)s được lưu trữ năm thi đua.",
+                           office=office.office()))
     if campaign.status == "archived":
         raise Conflict("Năm thi đua đã được lưu trữ.", code="already_archived")
     campaign.status, campaign.closed_at = "archived", clock.now()

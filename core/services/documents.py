@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from core.domain import Action, Deliverable, Role, policy, vocabulary
+from core.domain import Action, Deliverable, Role, vocabulary
 from core.domain.policy import HOST_ROLE
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -54,6 +54,7 @@ from core.services import (
     deadlines,
     docx_export,
     meeting,
+    office,
     pdf,
     permissions,
     registration,
@@ -64,6 +65,7 @@ from core.services import (
 )
 from core.services.campaigns import members_by_role
 from core.services.cycle import criteria_rows, member_unit
+from core.services.office import office_words
 
 Builder = Callable[[Campaign, Unit | None], dict[str, Any]]
 
@@ -143,9 +145,7 @@ class Province:
     def office(self) -> str:
         """The emulation office as a recipient: "<office> tỉnh", or "<office> (Sở Nội vụ)"
         when it belongs to a department (``THIDUA_OFFICE_PARENT``)."""
-        if self.office_parent:
-            return f"{self.office_name} ({self.office_parent})"
-        return f"{self.office_name} tỉnh"
+        return office_words(self.office_name, self.office_parent)
 
 
 def province(campaign: Campaign | None = None) -> Province:
@@ -486,8 +486,8 @@ def checklist(campaign: Campaign, kind: DocumentKind, unit: Unit | None) -> list
     if needs_scores and not campaign_state.step(campaign, Deliverable.VERIFICATION).settled:
         items.append(_item("scores_unverified", lazy_gettext(
             "Điểm chưa được thẩm định xong: %(host)s chưa khóa kết quả thẩm định.",
-            host=lazy_gettext(policy.host_label(campaign_state.plan(campaign),
-                                                Deliverable.VERIFICATION)))))
+            host=office.host_words(campaign_state.plan(campaign),
+                                   Deliverable.VERIFICATION))))
     if kind.name in NEEDS_MEETING:
         record = meeting.meeting(campaign) or {}
         absent = [label for key, label in MEETING_FIELDS.items() if not record.get(key)]

@@ -38,7 +38,7 @@ from core.models import (
     User,
 )
 from core.plugin_api import AwardRules, PollContext, PollSpec
-from core.services import audit, clock, permissions
+from core.services import audit, clock, office, permissions
 from core.validators import normalise, text_problem
 
 FLAG_LABELS: dict[str, Any] = {
@@ -81,8 +81,8 @@ def can_manage(actor: User | None) -> bool:
 
 
 def _require(actor: User | None) -> None:
-    permissions.require(can_manage(actor), "Chỉ Ban Thi đua – Khen thưởng tỉnh hoặc quản trị "
-                                           "viên được ghi các thông tin này.")
+    permissions.require(can_manage(actor), _l("Chỉ %(office)s hoặc quản trị viên được ghi "
+                                              "các thông tin này.", office=office.office()))
 
 
 def _year(value: Any, errors: dict[str, list[str]]) -> int | None:

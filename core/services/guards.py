@@ -32,7 +32,7 @@ from core.domain.vocabulary import N_
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, Score, ScoreSheet, User
-from core.services import audit, campaign_state, progress
+from core.services import audit, campaign_state, office, progress
 from core.services.cycle import criteria_rows
 
 #: The gaps a checklist may name, with their words ("%(n)d đơn vị chưa thẩm định").
@@ -40,7 +40,7 @@ GAP_LABELS = {
     "registrations_missing": N_("%(n)d đơn vị chưa gửi đăng ký thi đua"),
     "reports_missing": N_("%(n)d đơn vị chưa gửi báo cáo tổng kết"),
     "units_not_verified": N_("%(n)d đơn vị chưa thẩm định"),
-    "board_lines_unscored": N_("%(n)d dòng điểm của Ban Thi đua – Khen thưởng chưa chấm"),
+    "board_lines_unscored": N_("%(n)d dòng điểm của %(office)s chưa chấm"),
     "verification_not_locked": N_("kết quả thẩm định chưa khóa"),
     "units_without_points": N_("%(n)d đơn vị có tổng điểm thẩm định bằng 0"),
 }
@@ -62,8 +62,7 @@ class Gap:
     items: tuple[str, ...] = ()
 
     def label(self) -> str:
-        text = GAP_LABELS[self.code]
-        return _(text, n=len(self.items)) if "%(n)" in text else _(text)
+        return _(GAP_LABELS[self.code], n=len(self.items), office=office.office())
 
     def sentence(self) -> str:
         """"2 đơn vị chưa thẩm định: Sở A, Sở B"."""

@@ -21,7 +21,15 @@ from core.domain import Action, Deliverable
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.models import Campaign, CriterionRow, Membership, Report, Score, ScoreSheet, Unit, User
-from core.services import audit, campaign_state, clock, deadlines, eligibility, permissions
+from core.services import (
+    audit,
+    campaign_state,
+    clock,
+    deadlines,
+    eligibility,
+    office,
+    permissions,
+)
 from core.services.cycle import (
     check_version,
     criteria_rows,
@@ -114,8 +122,8 @@ def save_self_scores(campaign: Campaign, unit_code: str, items: Any, *, actor: U
             continue
         if row.scorer != "unit":
             errors.setdefault(key, []).append(
-                _l("Tiêu chí %(code)s do Ban Thi đua – Khen thưởng tỉnh chấm, đơn vị không tự "
-                   "chấm.", code=code))
+                _l("Tiêu chí %(code)s do %(office)s chấm, đơn vị không tự chấm.",
+                   code=code, office=office.office()))
             continue
         if code in parsed:
             errors.setdefault(key, []).append(_l("Tiêu chí %(code)s được nhập hai lần.", code=code))
@@ -187,8 +195,8 @@ def verify(campaign: Campaign, unit_code: str, items: Any, *, actor: User,
                 _l("Không có tiêu chí mã '%(code)s'.", code=str(code)[:40]))
             continue
         if row.scorer == "board":
-            permissions.require(board, _l("Tiêu chí %(code)s do Ban Thi đua – Khen thưởng tỉnh "
-                                          "chấm.", code=code))
+            permissions.require(board, _l("Tiêu chí %(code)s do %(office)s chấm.",
+                                          code=code, office=office.office()))
         elif not leadership:
             campaign_state.require(Action.VERIFY_SCORES, actor, campaign)
         if code in parsed:

@@ -54,6 +54,7 @@ from core.services import (
     deadlines,
     eligibility,
     guards,
+    office,
     permissions,
     scoring,
 )
@@ -408,8 +409,8 @@ def voter_refusal(poll: Poll | None, user: User) -> DomainError | None:
         return Conflict(_("Cuộc bỏ phiếu chưa được mở."), code="poll_not_open")
     unit = user.unit
     if unit is None:
-        return Forbidden(_("Tài khoản của Ban Thi đua – Khen thưởng và tài khoản quản trị không "
-                           "bỏ phiếu: chỉ Thủ trưởng các đơn vị thành viên bỏ phiếu."))
+        return Forbidden(_("Tài khoản của %(office)s và tài khoản quản trị không bỏ phiếu: chỉ "
+                           "Thủ trưởng các đơn vị thành viên bỏ phiếu.", office=office.office()))
     if user.role != "head":
         return Forbidden(_("Chỉ Thủ trưởng đơn vị bỏ phiếu. Tài khoản của bạn là tài khoản cán "
                            "bộ phụ trách thi đua của %(unit)s.", unit=unit.name))
@@ -651,7 +652,7 @@ def consistency_summary(report: dict[str, Any], *, paper: bool = False) -> dict[
              receipts=report["receipts"], events=report["cast_events"])
     if not report["receipts_digest_ok"]:
         text += " " + _("Danh sách biên nhận đã bị thay đổi sau khi kiểm phiếu.")
-    text += " " + _("Báo ngay cho Ban Thi đua – Khen thưởng tỉnh.")
+    text += " " + _("Báo ngay cho %(office)s.", office=office.office())
     return {"ok": False, "text": text}
 
 

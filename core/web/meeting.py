@@ -20,7 +20,15 @@ from flask_login import current_user, login_required
 from core.domain import Action
 from core.errors import DomainError
 from core.models import Campaign
-from core.services import campaign_state, campaigns, meeting, paper_ballots, permissions, voting
+from core.services import (
+    campaign_state,
+    campaigns,
+    meeting,
+    office,
+    paper_ballots,
+    permissions,
+    voting,
+)
 from core.web.refusals import Refusal, as_refusal
 
 bp = Blueprint("meeting", __name__, url_prefix="/campaigns/<bloc>/<int:year>")
@@ -214,8 +222,8 @@ def _typed_counts(spec) -> dict[str, Any]:
 def paper_count(bloc: str, year: int, poll: str):
     campaign = _campaign(bloc, year)
     permissions.require(voting.can_run_polls(campaign, current_user),
-                        _("Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ "
-                          "phiếu."))
+                        _("Chỉ Khối trưởng hoặc %(office)s được điều hành bỏ phiếu.",
+                          office=office.office()))
     view = voting.get_view(campaign, poll, actor=current_user)
     refusal = Refusal()
     typed: dict[str, Any] = {"votes": {}}

@@ -27,6 +27,7 @@ from core.services import (
     campaigns,
     guards,
     meeting,
+    office,
     permissions,
     scoring,
     voting,
@@ -247,8 +248,8 @@ def control(bloc: str, year: int, poll: str, action: str):
     """The host's step, confirmed on its own page (GET) before it is taken (POST)."""
     campaign = _campaign(bloc, year)
     view = _view(campaign, poll)
-    permissions.require(_is_host(campaign), _("Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng "
-                                              "được điều hành bỏ phiếu."))
+    permissions.require(_is_host(campaign), _("Chỉ Khối trưởng hoặc %(office)s được điều "
+                                              "hành bỏ phiếu.", office=office.office()))
     step = ACTIONS[action]
     refusal = Refusal()
     shares: list[str] = []

@@ -105,7 +105,7 @@ def test_officer_and_head_may_not_open(world, client, username):
     assert_refused(client, api_token(client, username),
                    {"bloc": "khoi-8", "year": 2021, "members": KHOI8_MEMBERS}, 403,
                    {"code": "forbidden", "message": "Chỉ quản trị viên hoặc Ban Thi đua – "
-                                                    "Khen thưởng được mở năm thi đua."})
+                                                    "Khen thưởng tỉnh được mở năm thi đua."})
 
 
 def test_unknown_bloc_is_404(admin, client):

@@ -39,7 +39,7 @@ def test_the_verification_checklist_names_every_gap(demo):
     assert not found.met
     sentence = found.confirmation()
     assert sentence.startswith("Tôi xác nhận khóa thẩm định khi còn 8 đơn vị chưa thẩm định: ")
-    assert "1 dòng điểm của Ban Thi đua – Khen thưởng chưa chấm: T.1 (8 đơn vị)" in sentence
+    assert "1 dòng điểm của Ban Thi đua – Khen thưởng tỉnh chưa chấm: T.1 (8 đơn vị)" in sentence
     body = found.to_dict()
     assert body["step"] == "verification" and body["met"] is False
     assert [g["count"] for g in body["gaps"]] == [8, 7, 1, 7]

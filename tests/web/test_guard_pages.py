@@ -34,7 +34,7 @@ def test_the_lock_shows_what_is_missing_and_needs_a_named_confirmation(demo):
     gaps = [li.text.strip() for li in box.iter() if li.tag == "li"]
     assert gaps[0].startswith("8 đơn vị chưa thẩm định: ")
     assert gaps[1].startswith("7 đơn vị chưa gửi báo cáo tổng kết: ")
-    assert gaps[2] == "1 dòng điểm của Ban Thi đua – Khen thưởng chưa chấm: T.1 (8 đơn vị)"
+    assert gaps[2] == "1 dòng điểm của Ban Thi đua – Khen thưởng tỉnh chưa chấm: T.1 (8 đơn vị)"
     assert gaps[3].startswith("7 đơn vị chưa gửi đăng ký thi đua: ")
     assert "Tôi xác nhận khóa thẩm định khi còn 8 đơn vị chưa thẩm định: " in html
     assert campaign_unit(UNIT).name in gaps[0]

@@ -18,3 +18,36 @@ def test_pages_name_the_configured_office(app, demo):
     page = page_client(app, "tttt.canbo").get(
         "/campaigns/khoi-8/2021/registrations").get_data(as_text=True)
     assert "Phòng Thi đua, khen thưởng (Sở Nội vụ tỉnh Trà Vinh)" in page
+
+
+MERGED = {"THIDUA_OFFICE_NAME": "Phòng Thi đua, khen thưởng", "THIDUA_OFFICE_PARENT": "Sở Nội vụ"}
+NAMED = "Phòng Thi đua, khen thưởng (Sở Nội vụ)"
+
+
+def test_refusals_and_checklists_name_the_configured_office(app, demo):
+    """The messages of the services and the policy (who may act, who scores a line, what a
+    checklist misses) say the configured office too, in Vietnamese and in English."""
+    from tests.support.cycle import Api
+    from tests.support.guards import one_unit_reported
+
+    app.config.update(MERGED)
+    client = app.test_client()
+    officer = Api(client, "yte.canbo")
+    refused = officer.post("/polls/co-thi-dua/open")  # the policy: who runs the vote
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == (
+        f"Chỉ Khối trưởng hoặc {NAMED} được điều hành bỏ phiếu.")
+    browser = page_client(app, "yte.canbo")
+    with browser.session_transaction() as session:
+        session["lang"] = "en"
+    english = browser.get("/campaigns/khoi-8/2021/polls/co-thi-dua/open")
+    assert english.status_code == 403
+    assert f"Only the bloc leader or the {NAMED} may run the vote." in \
+        english.get_data(as_text=True)
+
+    one_unit_reported(app)
+    leader = Api(client, "tttt.canbo")
+    checklist = leader.get("/checklists/verification").get_json()
+    labels = [g["label"] for g in checklist["gaps"]]
+    assert f"1 dòng điểm của {NAMED} chưa chấm" in labels
+    assert not any("Ban Thi đua" in label for label in labels)

@@ -67,7 +67,7 @@ def test_ballot_page_only_for_heads_of_member_units(people, username):
     assert response.status_code == 403, username
     page = main_text(response)
     if username in (BOARD, ADMIN):
-        assert "Tài khoản của Ban Thi đua – Khen thưởng và tài khoản quản trị không bỏ phiếu" \
+        assert "Tài khoản của Ban Thi đua – Khen thưởng tỉnh và tài khoản quản trị không bỏ phiếu" \
             in page
     elif username == OFFICER:
         assert "Chỉ Thủ trưởng đơn vị bỏ phiếu. Tài khoản của bạn là tài khoản cán bộ phụ " \

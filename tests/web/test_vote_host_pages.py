@@ -112,7 +112,7 @@ def test_others_see_no_steps_and_are_refused(voting_day, username):
     for action in ("open", "close", "publish"):
         page = client.get(f"{POLLS}/{FLAG}/{action}")
         assert page.status_code == 403, action
-        assert "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng được điều hành bỏ phiếu." \
+        assert "Chỉ Khối trưởng hoặc Ban Thi đua – Khen thưởng tỉnh được điều hành bỏ phiếu." \
             in main_text(page)
         assert client.post(f"{POLLS}/{FLAG}/{action}").status_code == 403, action
     assert row_counts() == before

@@ -15,10 +15,10 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.domain import Action, StepStatus, policy
+from core.domain import Action, StepStatus
 from core.errors import DomainError
 from core.models import Campaign, CriterionRow, Unit
-from core.services import campaign_state, campaigns, permissions
+from core.services import campaign_state, campaigns, office, permissions
 from core.services.cycle import criteria_rows
 
 
@@ -59,7 +59,7 @@ def settled_steps(campaign: Campaign) -> dict[str, StepStatus]:
 
 def receiver(campaign: Campaign, deliverable: str) -> str:
     """Who a step's work goes to: its host, as the plan says, in the user's language."""
-    return _(policy.host_label(campaign_state.plan(campaign), deliverable))
+    return str(office.host_words(campaign_state.plan(campaign), deliverable))
 
 
 def may(campaign: Campaign, action: Action, **kwargs: Any) -> bool:
