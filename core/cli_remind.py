@@ -9,6 +9,7 @@ line), then the e-mail outcomes are committed.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import click
@@ -53,6 +54,15 @@ def remind_command(today: date | None, dry_run: bool) -> None:
         report = notifications.run(today)
     with unit_of_work():
         notifications.mail_out(report.given)
+    # E-mails that failed on an earlier run (the SMTP server was down): tried once a day, for
+    # notifications.RETRY_DAYS days.
+    with unit_of_work():
+        again = notifications.failed_mail(today)
+        notifications.mail_out(again)
+    if again:
+        outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(Counter(g.mail for g in again)
+                                                             .items()))
+        click.echo(f"Gửi lại {len(again)} thư lần trước chưa gửi được ({outcomes}).")
     for g in report.given:
         r = g.reminder
         click.echo(f"{r.kind}\t{r.user.username}\t<{g.email or '-'}>\t{g.mail}\t{r.title}")

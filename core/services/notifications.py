@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
@@ -40,7 +40,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.domain import Action, Deliverable, Role, policy
+from core.config import TIMEZONE
+from core.domain import Action, Deliverable, Role
 from core.domain.vocabulary import N_
 from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from core.extensions import db
@@ -55,7 +56,16 @@ from core.models import (
     Unit,
     User,
 )
-from core.services import audit, campaign_state, campaigns, clock, mail, progress, voting
+from core.services import (
+    audit,
+    campaign_state,
+    campaigns,
+    clock,
+    mail,
+    office,
+    progress,
+    voting,
+)
 
 # The kinds, in the order the preferences page lists them, with their labels (message ids).
 KIND_LABELS: dict[str, str] = {
@@ -270,7 +280,7 @@ def _document_reminders(campaign: Campaign) -> list[Reminder]:
         elif role == "board":
             people = list(db.session.scalars(select(User).where(User.is_board, User.active)
                                              .order_by(User.username)))
-            who = N_("Ban Thi đua – Khen thưởng tỉnh")
+            who = office.office()  # a name, not a message: _() leaves it as it is
         else:
             unit_id = next((m.unit_id for m in campaign.memberships if m.role == role), None)
             people = _staff(campaign, unit_id) if unit_id is not None else []
@@ -485,6 +495,39 @@ def run(today: date | None = None, *, dry_run: bool = False) -> RunReport:
     return report
 
 
+#: How long an e-mail the SMTP server refused (or could not be reached for) is tried again,
+#: once per daily run: a reminder older than that is stale and only its in-app notice stays.
+RETRY_DAYS = 3
+
+
+def failed_mail(today: date | None = None) -> list[Given]:
+    """The reminders of the last :data:`RETRY_DAYS` days whose e-mail failed, with the words
+    of their notice (made in the same instant as the record, for the same person, campaign
+    and kind), to be e-mailed again by :func:`mail_out`. The caller commits the outcomes."""
+    today = today or clock.today()
+    since = datetime.combine(today - timedelta(days=RETRY_DAYS), time.min, tzinfo=TIMEZONE)
+    rows = list(db.session.scalars(
+        select(ReminderSent).where(ReminderSent.mail == "failed", ReminderSent.sent_at >= since)
+        .order_by(ReminderSent.id)))
+    again: list[Given] = []
+    for row in rows:
+        notice = db.session.scalar(select(Notice).where(
+            Notice.user_id == row.user_id, Notice.campaign_id == row.campaign_id,
+            Notice.kind == row.kind, Notice.created_at == row.sent_at).limit(1))
+        user, campaign = db.session.get(User, row.user_id), db.session.get(Campaign,
+                                                                           row.campaign_id)
+        if notice is None or user is None or campaign is None or not user.active:
+            continue
+        if not user.email:
+            row.mail = "no_address"
+            continue
+        reminder = Reminder(user, campaign, row.kind, row.subject, row.slot, notice.title,
+                            notice.body, notice.link or "")
+        again.append(Given(reminder, row, user.email, row.mail))
+    db.session.flush()
+    return again
+
+
 # -- the host's reminder from the grid -------------------------------------------------------
 
 def missing_units(campaign: Campaign, deliverable: Deliverable,
@@ -517,7 +560,7 @@ def nudge(campaign: Campaign, deliverable: Deliverable | str, *,
     if not may_remind(actor, campaign, d):
         plan = campaign_state.plan(campaign)
         raise Forbidden(lazy_gettext("Chỉ %(host)s nhắc các đơn vị chưa gửi “%(step)s”.",
-                                     host=lazy_gettext(policy.host_label(plan, d)),
+                                     host=office.host_words(plan, d),
                                      step=lazy_gettext(d.label)))
     campaign_state.refuse_unless_accepting(campaign_state.step(campaign, d))
     today = clock.today()

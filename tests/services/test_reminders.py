@@ -229,6 +229,55 @@ def test_remind_command_through_a_real_smtp_server(app, demo, runner, smtp_serve
     assert notifications.unread_count(user("khcn.canbo")) == 1
 
 
+def test_failed_mail_is_sent_again_by_the_next_runs_then_given_up(app, demo, runner,
+                                                                  smtp_server):  # noqa: F811
+    """The SMTP server is down on the day of a reminder: its notice is kept and its e-mail
+    tried again by the next daily runs (once each), until it goes through; one older than
+    notifications.RETRY_DAYS is left as it is."""
+    from tests.support.smtp import free_port
+
+    set_emails()
+    app.config.update(THIDUA_SMTP_HOST="127.0.0.1", THIDUA_SMTP_PORT=free_port(),
+                      THIDUA_SMTP_TIMEOUT=2)
+    at(app, 2021, 5, 8, 9, 0)
+    down = runner.invoke(args=["remind", "--today", "2021-05-08"])
+    assert down.exit_code == 0, down.output
+    assert "16 lời nhắc đã gửi (failed: 16)" in down.output
+    assert smtp_server.messages == []
+
+    smtp_server.configure(app)  # the server is back the next day
+    at(app, 2021, 5, 9, 9, 0)
+    back = runner.invoke(args=["remind", "--today", "2021-05-09"])
+    assert back.exit_code == 0, back.output
+    assert "Gửi lại 16 thư lần trước chưa gửi được (sent: 16)" in back.output
+    messages = smtp_server.wait(16)
+    assert len(messages) == 16
+    [mail] = smtp_server.to("gddt.canbo@travinh.gov.vn")
+    assert mail.subject == "Còn 7 ngày đến hạn: Bản đăng ký thi đua — Khối thi đua Khối 8 năm 2021"
+    assert "Sở Giáo dục và Đào tạo chưa gửi Bản đăng ký thi đua." in mail.body
+    assert set(db.session.scalars(select(ReminderSent.mail))) == {"sent"}
+    assert db.session.scalar(select(func.count(Notice.id))) == 16  # no second notice
+    at(app, 2021, 5, 10, 9, 0)
+    quiet = runner.invoke(args=["remind", "--today", "2021-05-10"])
+    assert "Gửi lại" not in quiet.output
+    assert len(smtp_server.wait(17, timeout=0.5)) == 16  # each one once
+
+
+def test_a_failed_mail_older_than_the_retry_window_is_not_sent_again(app, demo):
+    from tests.support.smtp import free_port
+
+    set_emails()
+    app.config.update(THIDUA_SMTP_HOST="127.0.0.1", THIDUA_SMTP_PORT=free_port(),
+                      THIDUA_SMTP_TIMEOUT=2)
+    at(app, 2021, 5, 8, 9, 0)
+    assert {g.mail for g in run(date(2021, 5, 8))} == {"failed"}
+    later = date(2021, 5, 8 + notifications.RETRY_DAYS + 1)
+    with unit_of_work():
+        assert notifications.failed_mail(later) == []
+    with unit_of_work():
+        assert len(notifications.failed_mail(date(2021, 5, 9))) == STAFF
+
+
 def test_remind_command_refuses_a_bad_date(app, demo, runner):
     result = runner.invoke(args=["remind", "--today", "15/05/2021"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
