@@ -48,6 +48,11 @@ def naming_the_office(params: dict[str, str],
     return named
 
 
+def as_host(label: Any, office_text: str) -> Any:
+    """``label`` (a host's label), or ``office_text`` when it is the board's default label."""
+    return office_text if label == BOARD_LABEL else label
+
+
 def host_words(plan: FrozenPlan, step: Deliverable | str) -> Any:
     """Who hosts a step, as people read it: the role's label in the reader's language, or the
     configured office when the board hosts it."""

@@ -17,7 +17,7 @@ from core.domain import format_points
 from core.errors import DomainError
 from core.extensions import db, login_manager
 from core.models import User
-from core.services import accounts, clock
+from core.services import accounts, clock, office
 
 LANGUAGES = ("vi", "en")
 
@@ -142,6 +142,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = format_datetime
     app.jinja_env.filters["points"] = format_points
     app.jinja_env.globals["thidua_province"] = _province
+    # A step's host as a document prints it: the board's default label becomes the office the
+    # document names (``{{ d.verifier|as_host(office) }}``; core/services/office.py).
+    app.jinja_env.filters["as_host"] = office.as_host
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

@@ -135,6 +135,24 @@ def test_plan_prints_every_criterion_and_points_that_add_up(year, tmp_path):
         assert phase.title in text, phase.title
 
 
+def test_the_dossier_names_the_configured_office(year, monkeypatch):
+    """Where the board scores a line or verifies, the documents print the office the
+    installation names (a Phòng of the Sở Nội vụ since 2025 in many provinces), never the
+    board's default label."""
+    monkeypatch.setitem(year.config, "THIDUA_OFFICE_NAME", "Phòng Thi đua, khen thưởng")
+    monkeypatch.setitem(year.config, "THIDUA_OFFICE_PARENT", "Sở Nội vụ")
+    plan = text_of(render("ke-hoach"))
+    assert "- T.1. Không đăng ký thi đua đầu năm (trừ tối đa 8 điểm; Phòng Thi đua, khen " \
+           "thưởng (Sở Nội vụ) chấm)." in plan
+    # (the plan's own words keep theirs: Khối 8's 2021 calendar sends the dossiers "về Ban Thi
+    # đua – Khen thưởng tỉnh", as the plan of that year said)
+    assert re.findall(r"Ban Thi đua – Khen thưởng tỉnh \S+", plan) == [
+        "Ban Thi đua – Khen thưởng tỉnh Từ"]
+    covenant_text = text_of(render("giao-uoc"))
+    assert "Ban Thi đua" not in covenant_text, re.findall(r".{120}Ban Thi đua.{40}",
+                                                          covenant_text)
+
+
 def test_covenant_lists_every_member_with_a_signature(year, tmp_path):
     found = campaign()
     data = render("giao-uoc")
