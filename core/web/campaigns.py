@@ -14,7 +14,7 @@ from flask_login import login_required
 from core.domain import Host, LatePolicy, StepState
 from core.models import Campaign
 from core.plugin_api import Criterion, PollContext, PollDescription, points
-from core.services import campaign_state, campaigns, clock, voting
+from core.services import campaign_state, campaigns, clock, office, voting
 from core.services.progress import UNIT_WORK
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -105,7 +105,8 @@ def show(bloc: str, year: int):
         state = SHOWN_STATE[status.state]
         calendar.append(PhaseRow(
             code=p.code, title=p.title, opens=p.opens, due=status.due,
-            host=_(Host(p.host).label) if p.host in Host.values() else p.host,
+            host=(office.office() if p.host == Host.BOARD.value else _(Host(p.host).label)
+                  if p.host in Host.values() else p.host),
             deliverable=_(status.deliverable.product) if status.deliverable else "",
             late=_(LatePolicy(p.late).label) if status.deliverable in UNIT_WORK else "",
             state=state, state_label=_(status.state.label),

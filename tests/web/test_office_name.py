@@ -51,3 +51,26 @@ def test_refusals_and_checklists_name_the_configured_office(app, demo):
     labels = [g["label"] for g in checklist["gaps"]]
     assert f"1 dòng điểm của {NAMED} chưa chấm" in labels
     assert not any("Ban Thi đua" in label for label in labels)
+
+
+def test_a_step_the_board_hosts_is_shown_with_the_configured_office(app, demo, monkeypatch):
+    """A calendar step the board hosts (as Khối Văn hóa – Xã hội's check of the verified
+    results): the campaign page names the configured office as its host."""
+    import dataclasses
+
+    from core.services import campaign_state
+
+    real = campaign_state.plan
+
+    def board_checks(campaign):
+        plan = real(campaign)
+        last = dataclasses.replace(plan.calendar[-1], host="board")
+        return dataclasses.replace(plan, calendar=(*plan.calendar[:-1], last))
+
+    monkeypatch.setattr(campaign_state, "plan", board_checks)
+    app.config.update(MERGED)
+    page = page_client(app, "admin").get("/campaigns/khoi-8/2021")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'<td data-label="Chủ trì">{NAMED}</td>' in html
+    assert "Ban Thi đua – Khen thưởng tỉnh</td>" not in html
