@@ -29,7 +29,7 @@ from core.models import (
 )
 from core.plugin_api import Criterion, Phase, points
 from core.plugins import PluginHost
-from core.services import audit, campaign_state, clock, office, permissions
+from core.services import audit, campaign_state, clock, eligibility, office, permissions
 from core.services.plans import gather_plan
 
 
@@ -94,9 +94,12 @@ def open_campaign(bloc_code: str, year: int, members: list[MemberSpec], *,
     if bloc is None:
         bloc = Bloc(code=bloc_code, name=plan.bloc.name, plugin=plan.plugin, created_at=now)
         db.session.add(bloc)
+    # The year's award rules (discipline flags, the women tie-break, …) are frozen with its
+    # plan: a plugin that changes its answer later does not change a year already open.
+    snapshot = {**plan.snapshot(), "award_rules": eligibility.snapshot_rules(bloc_code, year)}
     campaign = Campaign(
         bloc=bloc, year=year, title=f"{plan.bloc.name} — năm {year}",
-        plugin=plan.plugin, plugin_version=plan.plugin_version, snapshot=plan.snapshot(),
+        plugin=plan.plugin, plugin_version=plan.plugin_version, snapshot=snapshot,
         status="open", created_at=now, frozen_at=now, plan_revision=1,
     )
     db.session.add(campaign)

@@ -12,7 +12,7 @@ award, and the unit's share of women as a tie-break of the ranking.
 
 Which rules apply to a campaign is the plugins' answer to ``thidua_award_rules`` (the
 province-wide plugin's defaults, a bloc plugin may override): frozen in the campaign's
-snapshot under ``award_rules`` when the opening code stores it, asked of the plugins
+snapshot under ``award_rules`` (``campaigns.open_campaign`` stores them), asked of the plugins
 otherwise. Legal basis and what was verified: docs/units.md."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlalchemy import select
 import plugins.toan_tinh as toan_tinh
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
-from core.models import AuditEvent, UnitYearFlag, User
+from core.models import AuditEvent, Bloc, Campaign, UnitYearFlag, User
 from core.plugin_api import AwardRules, PollContext, hookimpl
 from core.services import campaigns, eligibility, scoring
 from core.unit_of_work import unit_of_work
@@ -30,7 +30,9 @@ def khoi8():
 
 
 def bloc_rules(app, rules: AwardRules, *, bloc: str = "khoi-8", year: int = 2021) -> None:
-    """A bloc plugin answering ``thidua_award_rules`` for one bloc's year."""
+    """A bloc plugin answering ``thidua_award_rules`` for one bloc's year, and that year's
+    campaign (when open) as if it had been opened with them: opening freezes the rules in the
+    snapshot (see test_a_year_keeps_the_rules_it_was_opened_with)."""
     module = types.SimpleNamespace(__version__="1.0")
 
     @hookimpl
@@ -40,6 +42,39 @@ def bloc_rules(app, rules: AwardRules, *, bloc: str = "khoi-8", year: int = 2021
     bloc_code, year_wanted = bloc, year
     module.thidua_award_rules = thidua_award_rules
     app.extensions["thidua"].register(module, f"regles_{bloc}_{year}")
+    with unit_of_work():
+        found = db.session.scalar(select(Campaign).join(Bloc).where(Bloc.code == bloc,
+                                                                   Campaign.year == year))
+        if found is not None:
+            found.snapshot = {**found.snapshot,
+                              "award_rules": eligibility.snapshot_rules(bloc, year)}
+
+
+def test_a_year_keeps_the_rules_it_was_opened_with(app, demo):
+    """Opening a year freezes the award rules the plugins give; a plugin answering otherwise
+    later changes only the years opened after it."""
+    from tests.support.cycle import Api
+    from tests.support.plugins import Khoi8NextYear
+
+    app.extensions["thidua"].register(Khoi8NextYear(), "khoi8_2022")
+    assert khoi8().snapshot["award_rules"] == eligibility.NO_RULES.to_dict()
+    module = types.SimpleNamespace(__version__="1.0")
+
+    @hookimpl
+    def thidua_award_rules(bloc: str, year: int):  # noqa: F811 - the hook's own name
+        return AwardRules(barring_flags=("inspection",), women_tiebreak=True,
+                          women_threshold=70) if bloc == "khoi-8" else None
+
+    module.thidua_award_rules = thidua_award_rules
+    app.extensions["thidua"].register(module, "regles_moi")
+    assert eligibility.rules(khoi8()) == eligibility.NO_RULES  # the open year keeps its own
+    client = app.test_client()
+    opened = client.post("/api/v1/campaigns", headers=Api(client, "admin").headers,
+                         json={"bloc": "khoi-8", "year": 2022, "members": []})
+    assert opened.status_code == 201, opened.get_json()
+    next_year = campaigns.get_campaign("khoi-8", 2022)
+    assert next_year.snapshot["award_rules"]["barring_flags"] == ["inspection"]
+    assert eligibility.rules(next_year).women_tiebreak is True
 
 
 def refused(error, call, *args, **kwargs):
