@@ -18,7 +18,7 @@ from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.plugin_api import BlocInfo, Criterion, Phase, hookimpl
+from core.plugin_api import AwardRules, BlocInfo, Criterion, Phase, hookimpl
 
 __version__ = "2026.1"
 NAME = "data_plans"
@@ -88,3 +88,10 @@ class DataPlans:
     def thidua_voting_procedure(self, bloc: str, year: int) -> Any:
         parsed = _parsed(bloc, year)
         return parsed.voting if parsed is not None else None
+
+    # Not trylast: a stored plan's own rules override the province-wide defaults (toan_tinh's
+    # trylast answer), as a bloc plugin's do.
+    @hookimpl
+    def thidua_award_rules(self, bloc: str, year: int) -> AwardRules | None:
+        parsed = _parsed(bloc, year)
+        return parsed.award_rules if parsed is not None else None

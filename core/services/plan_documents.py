@@ -44,6 +44,8 @@ from core.plugin_api import (
     LATE_POLICIES,
     PHASE_HOSTS,
     SCORERS,
+    UNIT_FLAG_KINDS,
+    AwardRules,
     BlocInfo,
     Criterion,
     Phase,
@@ -80,7 +82,10 @@ SETTINGS_CONFIG = {
     "office_parent": "THIDUA_OFFICE_PARENT", "council_name": "THIDUA_COUNCIL_NAME",
 }
 TOP_KEYS = {"schema", "schema_version", "bloc", "year", "criteria", "calendar", "voting",
-            "document_settings", "notes"}
+            "document_settings", "award_rules", "notes"}
+AWARD_RULE_KEYS = {"barring_flags", "women_tiebreak", "women_threshold", "basis"}
+FLAG_WORDS = {"discipline": "kỷ luật", "inspection": "thanh tra, kiểm tra",
+              "complaint": "khiếu nại, tố cáo"}
 BLOC_KEYS = {"code", "name", "description", "issuer", "abbreviation"}
 CRITERION_KEYS = {"code", "title", "max_points", "kind", "guidance", "scorer", "children"}
 PHASE_KEYS = {"code", "title", "opens", "due", "host", "deliverable", "late"}
@@ -131,6 +136,7 @@ class ParsedPlan:
     calendar: list[Phase]
     voting: Any  # a VotingProcedure, or None: the province-wide plugin's applies
     settings: dict[str, str]
+    award_rules: AwardRules | None = None  # None: the province-wide plugin's apply
 
 
 def _text(value: Any, where: str, problems: list[Problem], *, required: bool = True,
@@ -371,12 +377,48 @@ def parse(document: Any) -> tuple[ParsedPlan | None, list[Problem]]:
                           required=False, max_length=300, label=label)
             if value:
                 settings[key] = value
+    rules = _award_rules(document["award_rules"], found) if "award_rules" in document else None
     _text(document.get("notes", ""), "notes", found, required=False, max_length=5000,
           label="Ghi chú")
     if bloc is None or year is None:
         return None, found
     return ParsedPlan(bloc=bloc, year=year, criteria=criteria, calendar=calendar,
-                      voting=voting, settings=settings), found
+                      voting=voting, settings=settings, award_rules=rules), found
+
+
+def _award_rules(raw: Any, found: list[Problem]) -> AwardRules | None:
+    """The bloc's own rules about units (``thidua_award_rules``), overriding the province-wide
+    defaults: which flags bar a unit from being proposed, the share-of-women tie-break."""
+    if not isinstance(raw, dict):
+        found.append(Problem("award_rules", "Quy định khen thưởng phải là một đối tượng "
+                                            "(barring_flags, women_tiebreak, women_threshold, "
+                                            "basis)."))
+        return None
+    before = len(found)
+    _unknown_keys(raw, AWARD_RULE_KEYS, "award_rules", found)
+    flags = raw.get("barring_flags", [])
+    if not isinstance(flags, list) or any(f not in UNIT_FLAG_KINDS for f in flags):
+        found.append(Problem("award_rules.barring_flags", "Các trường hợp chưa được đề nghị khen "
+                             "thưởng phải là danh sách gồm: " + ", ".join(
+                                 f"{k} ({v})" for k, v in FLAG_WORDS.items()) + "."))
+        flags = []
+    elif len(set(flags)) != len(flags):
+        found.append(Problem("award_rules.barring_flags", "Một trường hợp được ghi hai lần."))
+    tiebreak = raw.get("women_tiebreak", False)
+    if not isinstance(tiebreak, bool):
+        found.append(Problem("award_rules.women_tiebreak", "Ưu tiên tỷ lệ nữ phải là true hoặc "
+                                                           "false."))
+    threshold = raw.get("women_threshold", 70)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) \
+            or not 0 < threshold <= 100:
+        found.append(Problem("award_rules.women_threshold", "Tỷ lệ nữ tối thiểu phải là số "
+                                                            "lớn hơn 0 và không quá 100 (%)."))
+    basis = _text(raw.get("basis", ""), "award_rules.basis", found, required=False,
+                  max_length=1000, label="Căn cứ")
+    if len(found) > before:
+        return None
+    return AwardRules(barring_flags=tuple(flags), women_tiebreak=tiebreak,
+                      women_threshold=threshold, basis=basis)
 
 
 def _criteria_field(message: str, document: dict[str, Any]) -> str:
@@ -620,6 +662,8 @@ def canonical_document(document: dict[str, Any]) -> dict[str, Any]:
                       if parsed.voting is not None else None),
            "document_settings": {k: parsed.settings.get(k, "") for k in SETTINGS},
            "notes": normalise(document.get("notes") or "")}
+    if parsed.award_rules is not None:  # absent: the province-wide plugin's rules
+        out["award_rules"] = parsed.award_rules.to_dict()
     return json.loads(json.dumps(out, ensure_ascii=False))
 
 

@@ -218,6 +218,47 @@ def test_document_settings_are_per_plan(host, admin):
     assert plans.document_settings("khoi-8", 2021) == {}
 
 
+def test_a_plan_may_set_its_own_award_rules_over_the_province_wide_ones(host, admin,
+                                                                         monkeypatch):
+    """The 2026 rules (docs/units.md) come from the province-wide plugin; a plan stored as
+    data may set its own, as a bloc plugin may, and opening the year freezes them."""
+    import plugins.toan_tinh as toan_tinh
+    from core.services import eligibility
+
+    host.register(toan_tinh, "tinh_2026")  # off in the tests: its defaults from 2026 …
+    monkeypatch.setattr(toan_tinh, "RULES_FROM_YEAR", 2022)  # … here from 2022
+    document = plans.copy_to_year(host, "khoi-8", 2021).document
+    assert "award_rules" not in document
+    # bad rules: every field named, nothing written
+    document["award_rules"] = {"barring_flags": ["discipline", "late"], "women_tiebreak": "yes",
+                               "women_threshold": 170, "colour": "red"}
+    found = fields(plans.problems(document, host=host))
+    assert found["award_rules.barring_flags"].startswith("Các trường hợp chưa được đề nghị "
+                                                         "khen thưởng phải là danh sách gồm: "
+                                                         "discipline (kỷ luật)")
+    assert found["award_rules.women_tiebreak"] == "Ưu tiên tỷ lệ nữ phải là true hoặc false."
+    assert found["award_rules.women_threshold"].startswith("Tỷ lệ nữ tối thiểu phải là số")
+    assert "award_rules.colour" in found
+    before = row_counts()
+    with pytest.raises(plans.PlanInvalid):
+        plans.save(document, actor=admin, host=host)
+    db.session.rollback()
+    assert row_counts() == before
+
+    # without its own rules, the 2022 plan follows the province-wide plugin
+    plans.save(khoi8_2022(host), actor=admin, host=host)
+    assert eligibility.rules_for("khoi-8", 2022) == toan_tinh.default_award_rules()
+    document = khoi8_2022(host)
+    document["award_rules"] = {"barring_flags": ["discipline"], "women_tiebreak": True,
+                               "women_threshold": 60, "basis": "Quy chế của Khối năm 2022"}
+    plans.save(document, actor=admin, host=host)
+    rules = eligibility.rules_for("khoi-8", 2022)
+    assert rules.barring_flags == ("discipline",) and rules.women_threshold == 60
+    campaign = campaigns.open_campaign("khoi-8", 2022, KHOI8_MEMBERS, actor=admin)
+    assert campaign.snapshot["award_rules"]["basis"] == "Quy chế của Khối năm 2022"
+    assert eligibility.rules(campaign).women_tiebreak is True
+
+
 # -- export and import ---------------------------------------------------------------------------
 
 def test_export_then_import_gives_the_same_plan(host, admin):
