@@ -50,15 +50,38 @@ $(BIN)/python:
 	  $(PYTHON) -m venv $(VENV); \
 	fi
 
-# The lock first, then the project itself (editable; its own requirements are already met
-# by the lock, a dependency added to setup.cfg but not yet locked is still installed).
+# The installer: uv (one wheel from PyPI, put into the venv by its pip) installs the lock in
+# seconds where pip takes minutes. When uv cannot be had, or fails (for example behind a
+# package index that only pip is configured for), pip installs the same arguments.
+# `make INSTALLER=pip …` uses pip alone. Both compile the installed modules to bytecode (else
+# every process started with PYTHONDONTWRITEBYTECODE set compiles its imports again).
+INSTALLER ?= uv
+UV_VERSION ?= 0.13.9
+UV := $(BIN)/uv
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+define install
+@if [ "$(INSTALLER)" = uv ] && [ ! -x $(UV) ]; then \
+  $(PIP) install -q --timeout 30 'uv==$(UV_VERSION)' \
+    || echo "uv $(UV_VERSION) could not be installed: pip installs instead (slower)"; \
+fi
+@if [ "$(INSTALLER)" = uv ] && [ -x $(UV) ]; then \
+  echo "uv pip install $(1)"; \
+  $(UV) pip install --python $(BIN)/python --compile-bytecode -q $(1) \
+    || { echo "uv failed: pip install $(1)"; $(PIP) install -q $(1); }; \
+else \
+  echo "pip install $(1)"; $(PIP) install -q $(1); \
+fi
+endef
+
+# The project itself (editable) with its runtime requirements at the lock's versions (the
+# lock as constraints: the test tools wait for $(TEST_STAMP)); a dependency added to setup.cfg
+# but not yet locked is still installed. Then, for the checks, the whole lock and the extras.
 $(DEPS_STAMP): requirements.txt setup.cfg | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
+	$(call install,-e . -c requirements.txt)
 	@touch $@
 
 $(TEST_STAMP): $(DEPS_STAMP)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test]'
+	$(call install,-r requirements.txt -e '.[test]')
 	@touch $@
 
 # axe-core (accessibility rules) for the browser tests, fetched with npm (the registry's own
