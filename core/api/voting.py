@@ -84,7 +84,7 @@ def publish_poll(bloc: str, year: int, poll: str):
 @token_required
 @body(schemas.BALLOT, code="ballot_rejected")
 def cast_ballot(bloc: str, year: int, poll: str):
-    campaign = campaigns.get_campaign(bloc, year)
+    campaign = campaigns.get_campaign(bloc, year, members=False)
     receipt = voting.cast(campaign, poll, json_body().get("choices"), actor=current_api_user())
     response = jsonify({"receipt": receipt,
                         "receipt_hash": hashlib.sha256(receipt.encode()).hexdigest()})

@@ -309,7 +309,8 @@ def token_row(token: str) -> ApiToken | None:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                    ApiToken.revoked.is_(False))
-                            .options(joinedload(ApiToken.user)))  # one query, not two
+                            # one query, not three: the user and their unit with the token
+                            .options(joinedload(ApiToken.user).joinedload(User.unit)))
     if row is None or not row.user.active or not account_seal.intact(row.user):
         return None
     now = clock.now()

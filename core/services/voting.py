@@ -192,8 +192,13 @@ def roster_hash(campaign: Campaign, code: str, members: list[str]) -> str:
 
 # -- locking ---------------------------------------------------------------------------------
 
-def _lock_poll(poll_id: int) -> Poll:
+def _lock_poll(poll_id: int, *, shared: bool = False) -> Poll:
     """Lock the poll row until the end of the transaction and read it again, fresh.
+
+    ``shared`` (a cast): on PostgreSQL ``FOR SHARE``, so that casts to one poll go ahead side
+    by side while a close, an open or a publish (``FOR UPDATE``) still waits for every cast
+    in flight to commit, and a cast that comes after waits for the close and sees it. (Before,
+    every cast took ``FOR UPDATE`` and the casts of a poll ran one at a time.)
 
     PostgreSQL: ``SELECT … FOR UPDATE`` (``with_for_update``) on the poll row: a cast, a
     close, an open or a publish of the same poll waits for the other's commit, then reads the
@@ -204,14 +209,20 @@ def _lock_poll(poll_id: int) -> Poll:
     is a no-op write to the poll row (``UPDATE polls SET status = status``) — the same lock
     ``BEGIN IMMEDIATE`` would take, limited to these four actions. Other writers wait for it
     (busy timeout) and then see the committed status."""
-    session = db.session
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Poll).where(Poll.id == poll_id).values(status=Poll.status)
-                        .execution_options(synchronize_session=False))
-    poll = session.scalar(select(Poll).where(Poll.id == poll_id).with_for_update()
-                          .execution_options(populate_existing=True))
+    poll = _locked(Poll.id == poll_id, shared=shared)
     assert poll is not None
     return poll
+
+
+def _locked(which: Any, *, shared: bool) -> Poll | None:
+    """The poll row ``which`` selects, locked as :func:`_lock_poll` says (None: no such
+    poll), in one statement on PostgreSQL."""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Poll).where(which).values(status=Poll.status)
+                        .execution_options(synchronize_session=False))
+    return session.scalar(select(Poll).where(which).with_for_update(read=shared)
+                          .execution_options(populate_existing=True))
 
 
 def lock_poll(poll_id: int) -> Poll:
@@ -370,11 +381,10 @@ def cast(campaign: Campaign, code: str, choices: Any, *, actor: User) -> str:
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise ValidationFailed("Lựa chọn phải là danh sách mã đơn vị.", code="ballot_rejected",
                                fields={"choices": ["Danh sách mã đơn vị."]})
-    poll = stored_polls(campaign).get(code)
+    # a close waits for this ballot, or this ballot sees it; other casts do not wait
+    poll = _locked((Poll.campaign_id == campaign.id) & (Poll.code == code), shared=True)
     if poll is None:
         get_view(campaign, code, actor=actor)  # 404 for an unknown poll
-    else:
-        poll = _lock_poll(poll.id)  # a close waits for this ballot, or this ballot sees it
     refusal = voter_refusal(poll, actor)
     if refusal is not None:
         raise refusal

@@ -5,7 +5,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import Date, DateTime, inspect, select
+from sqlalchemy import Date, DateTime, func, inspect, select
 
 from core.extensions import db
 from core.models import AuditEvent, Ballot, User, VoterRoll
@@ -182,3 +182,49 @@ def test_casts_racing_a_close_every_receipted_ballot_is_counted(app, client, dem
         assert marks == answered
         db.session.delete(poll)  # the next round opens the poll afresh
         db.session.commit()
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="row locks are PostgreSQL's")
+def test_casts_share_the_poll_lock_and_a_close_still_waits_for_them(app, client, demo):
+    """A cast takes the poll row FOR SHARE: another cast in flight (holding its own share
+    lock) does not hold it up; a close in flight (FOR UPDATE) does, until it commits, and the
+    cast then sees the poll closed (409), never a receipt for a ballot left out."""
+    from sqlalchemy import text
+
+    at(app, 2022, 2, 20, 9, 0)
+    Api(client, "tttt.canbo").post("/polls/co-thi-dua/open", json=FORCE)
+    db.session.remove()
+    poll_row = "SELECT id FROM polls WHERE code = 'co-thi-dua' FOR {mode}"
+
+    def cast_in_thread(unit: str, results: list) -> threading.Thread:
+        def run():
+            with app.app_context():
+                response = Api(app.test_client(), HEADS[unit]).post(
+                    "/polls/co-thi-dua/ballots", json={"choices": ["so-yte"]})
+                results.append(response.status_code)
+                db.session.remove()
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    with db.engine.connect() as other:  # another cast in flight: its share lock is held
+        other.execute(text(poll_row.format(mode="SHARE")))
+        results: list[int] = []
+        cast_in_thread("so-gddt", results).join(timeout=20)
+        assert results == [201]  # went through while the other cast held its lock
+        other.rollback()
+
+    with db.engine.connect() as other:  # a close in flight: FOR UPDATE
+        other.execute(text(poll_row.format(mode="UPDATE")))
+        results = []
+        waiting = cast_in_thread("so-khcn", results)
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive() and results == []  # the cast waits for the close
+        other.execute(text("UPDATE polls SET status = 'closed' WHERE code = 'co-thi-dua'"))
+        other.commit()
+        waiting.join(timeout=20)
+        assert results == [409]  # it saw the closed poll: no receipt
+    with app.app_context():
+        marks = db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+            VoterRoll.voted_on.is_not(None)))
+        assert marks == 1
