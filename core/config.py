@@ -76,6 +76,9 @@ def from_environment(instance_path: str) -> dict:
         "THIDUA_REPORT_QUOTA_MB": int(os.environ.get("THIDUA_REPORT_QUOTA_MB", "50")),
         "THIDUA_REPORT_MAX_FILES": int(os.environ.get("THIDUA_REPORT_MAX_FILES", "20")),
         "THIDUA_TOKEN_TTL_HOURS": float(os.environ.get("THIDUA_TOKEN_TTL_HOURS", "12")),
+        # Read-only API answers kept per data version in each process (core/api/answers.py);
+        # 0: none kept.
+        "THIDUA_ANSWER_CACHE_SIZE": int(os.environ.get("THIDUA_ANSWER_CACHE_SIZE", "512")),
         # The province the documents are issued in (core/services/documents.py, province()):
         # its name, the place written before the date, the emulation office and what it
         # belongs to (empty: the office stands alone), the province's emulation council.

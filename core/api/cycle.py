@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Response, jsonify, request, send_file
 
-from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api import answers, api_bp, current_api_user, json_body, schemas, token_required
 from core.api.schemas import body, query
 from core.domain import Deliverable, FrozenPlan
 from core.errors import NotFound, ValidationFailed
@@ -186,6 +186,7 @@ def get_checklist(bloc: str, year: int, step: str):
 
 @api_bp.get(f"{BASE}/ranking")
 @token_required
+@answers.kept
 def get_ranking(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     permissions.require(permissions.can_read_work(current_api_user(), campaign))
@@ -197,6 +198,7 @@ def get_ranking(bloc: str, year: int):
 
 @api_bp.get(f"{BASE}/status")
 @token_required
+@answers.kept
 def get_status(bloc: str, year: int):
     campaign = campaigns.get_campaign(bloc, year)
     user = current_api_user()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from core.api import api_bp, current_api_user, json_body, schemas, token_required
+from core.api import answers, api_bp, current_api_user, json_body, schemas, token_required
 from core.api.schemas import body
 from core.models import IssuedDocument
 from core.services import campaigns, documents, exports, meeting
@@ -112,6 +112,7 @@ def put_council_meeting(bloc: str, year: int):
 
 @api_bp.get("/board/<int:year>")
 @token_required
+@answers.kept
 def board_dashboard(year: int):
     """Every bloc's campaign of a year, and all proposals (the provincial board's view)."""
     from core.services import board
@@ -121,6 +122,7 @@ def board_dashboard(year: int):
 
 @api_bp.get("/history/blocs/<bloc>")
 @token_required
+@answers.kept
 def bloc_history(bloc: str):
     from core.services import history
 
@@ -129,6 +131,7 @@ def bloc_history(bloc: str):
 
 @api_bp.get("/history/units/<unit>")
 @token_required
+@answers.kept
 def unit_history(unit: str):
     from core.services import history
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from core.api import api_bp, current_api_token, current_api_user, json_body, schemas, token_required
+from core.api import (
+    answers,
+    api_bp,
+    current_api_token,
+    current_api_user,
+    json_body,
+    schemas,
+    token_required,
+)
 from core.api.schemas import body
 from core.errors import ValidationFailed
 from core.extensions import db, limiter
@@ -126,6 +134,7 @@ def create_user():
 
 @api_bp.get("/campaigns")
 @token_required
+@answers.kept
 def list_campaigns():
     found = campaigns.list_campaigns()
     campaign_state.prefetch(found)  # every timeline in a fixed number of queries
@@ -173,6 +182,7 @@ def open_campaign():
 
 @api_bp.get("/campaigns/<bloc>/<int:year>")
 @token_required
+@answers.kept
 def campaign_detail(bloc: str, year: int):
     return jsonify(campaigns.describe(campaigns.get_campaign(bloc, year)))
 
