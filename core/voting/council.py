@@ -71,6 +71,16 @@ def grouped_ballots(ballots: Sequence[Sequence[str]]) -> dict[tuple[str, ...], i
         return None
 
 
+def accepts(procedure: Any, poll: PollSpec, choices: Sequence[str]) -> bool:
+    """Whether the procedure's ``check_ballot`` takes these choices (no voter: the tally
+    checks a ballot's choices only)."""
+    try:
+        procedure.check_ballot(poll, "", choices)
+    except BallotRejected:
+        return False
+    return True
+
+
 def sort_ballots(ballots: Sequence[Sequence[str]], is_valid: Callable[[Any], bool],
                  ) -> tuple[list[tuple[Sequence[str], int]], int]:
     """The valid ballots as ``(choices, times cast)`` and the number of invalid ballots.
@@ -403,7 +413,7 @@ class CouncilVote:
     # -- tally ------------------------------------------------------------------------
     def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
         eligible = len(ctx.members)
-        valid_ballots, invalid = sort_ballots(ballots, lambda choices: self._is_valid(poll, choices))
+        valid_ballots, invalid = sort_ballots(ballots, lambda choices: accepts(self, poll, choices))
         voted = len(ballots)
         valid = voted - invalid
         definition, is_runoff = definition_for(poll.code, self.poll_definitions)
@@ -459,12 +469,6 @@ class CouncilVote:
         return PollResult(eligible, voted, valid, voted - valid, True, tuple(counts),
                           tuple(elected), tuple(explanation), tuple(runoff))
 
-    def _is_valid(self, poll: PollSpec, choices: list[str]) -> bool:
-        try:
-            self.check_ballot(poll, "", choices)
-        except BallotRejected:
-            return False
-        return True
 
 
 SEALS = ("server", "committee")

@@ -35,6 +35,7 @@ from core.voting.base import (
 from core.voting.council import (
     TIE_BREAKS,
     PollDefinition,
+    accepts,
     award_rules,
     base_problems,
     blank_rule,
@@ -165,8 +166,7 @@ class RankedVote:
 
     def tally(self, poll: PollSpec, ballots: list[list[str]], ctx: PollContext) -> PollResult:
         eligible, voted = len(ctx.members), len(ballots)
-        valid_ballots, invalid = sort_ballots(ballots, lambda choices: self._is_valid(poll,
-                                                                                  choices))
+        valid_ballots, invalid = sort_ballots(ballots, lambda choices: accepts(self, poll, choices))
         valid = voted - invalid
         n = len(poll.candidates)
         first = max(n - 1, 1)  # a sole candidate ranked first earns 1 point
@@ -208,9 +208,3 @@ class RankedVote:
         return PollResult(eligible, voted, valid, invalid, quorum_met, counts, tuple(elected),
                           tuple(explanation), tuple(runoff))
 
-    def _is_valid(self, poll: PollSpec, choices: list[str]) -> bool:
-        try:
-            self.check_ballot(poll, "", choices)
-        except BallotRejected:
-            return False
-        return True
