@@ -21,8 +21,7 @@ from playwright.sync_api import Page, expect
 
 import plugins.khoi8 as khoi8
 from core.plugin_api import BlocInfo, hookimpl
-from tests.support import DEMO_PASSWORD
-from tests.support.browser import Server, hosts, serve
+from tests.support.browser import Server, hosts, serve, sign_in
 from tests.support.databases import DATABASES
 from tests.support.year import played_app
 
@@ -76,13 +75,6 @@ def board_server(tmp_path_factory) -> Iterator[Server]:
         DATABASES.release(app)
 
 
-def sign_in(page: Page, server: Server, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def admin_menu(page: Page, name: str) -> None:

@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from core import demo_year
 from core.unit_of_work import unit_of_work
-from tests.support import DEMO_PASSWORD
 from tests.support.axe import axe_source, summarise, violations
-from tests.support.browser import Server, serve
+from tests.support.browser import Server, serve, sign_in
 from tests.support.databases import DATABASES
 from tests.support.year import played_app
 
@@ -82,13 +81,6 @@ def year_server(tmp_path_factory) -> Iterator[Server]:
         DATABASES.release(app)
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def links(page: Page, origin: str) -> list[str]:

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support import api_token, bearer
-from tests.support.browser import Server
+from tests.support.browser import Server, sign_in
 
-from .test_vote import open_past_the_checklist, polls_card, sign_in
+from .test_vote import open_past_the_checklist, polls_card
 
 pytestmark = pytest.mark.browser
 

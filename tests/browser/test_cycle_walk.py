@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import DEMO_PASSWORD
-from tests.support.browser import Server, hosts
+from tests.support.browser import Server, hosts, sign_in
 from tests.support.files import pdf_bytes
 
 pytestmark = pytest.mark.browser
@@ -27,13 +26,6 @@ UNIT = "Sở Văn hóa, Thể thao và Du lịch"
 PDF = pdf_bytes()  # a real PDF: attachments are checked by structure
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def confirm_next_dialog(page: Page, expected: str) -> list[str]:

@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import DEMO_PASSWORD
-from tests.support.browser import Server
+from tests.support.browser import Server, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,13 +17,6 @@ REGISTRATION = "/campaigns/khoi-8/2021/registrations/so-vhttdl"
 TYPED = "Ban hành 3 văn bản hướng dẫn trước tháng 9"
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def test_a_draft_is_saved_as_one_types_guarded_on_leaving_and_restored(

@@ -10,20 +10,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import DEMO_PASSWORD, database_kind
-from tests.support.browser import Server
+from tests.support import database_kind
+from tests.support.browser import Server, sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def test_the_leaders_links_fold_on_a_phone(page: Page, live_server: Server,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import Server
+from tests.support.browser import Server, sign_in
 
-from .test_vote import PHONE, fits_a_phone, open_past_the_checklist, polls_card, sign_in
+from .test_vote import PHONE, fits_a_phone, open_past_the_checklist, polls_card
 
 pytestmark = pytest.mark.browser
 

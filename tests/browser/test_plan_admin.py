@@ -13,19 +13,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from core.services import plan_documents as plans
-from tests.support import DEMO_PASSWORD
-from tests.support.browser import Server
+from tests.support.browser import Server, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def test_admin_makes_khoi_8_2022_from_its_2021_plan(page: Page, live_server: Server,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support import DEMO_PASSWORD, api_token, bearer
-from tests.support.browser import Server, hosts
+from tests.support import api_token, bearer
+from tests.support.browser import Server, hosts, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +41,6 @@ SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
   .filter(t => t.h < 44 || t.w < 44)"""
 
 
-def sign_in(page: Page, server: Server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 
 def fits_a_phone(page: Page, name: str) -> None:

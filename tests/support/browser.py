@@ -1,4 +1,5 @@
-"""Helpers of the real-browser tests: the app served on loopback, the hosts a page asked."""
+"""Helpers of the real-browser tests: the app served on loopback, the hosts a page asked,
+signing in as a person does."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from core.config import TIMEZONE
+from tests.support import DEMO_PASSWORD
 
 
 @dataclass
@@ -43,3 +45,16 @@ def serve(app: Flask) -> Iterator[Server]:
 
 def hosts(urls: list[str]) -> set[str]:
     return {urlsplit(url).hostname or "" for url in urls}
+
+
+def sign_in(page, server: Server, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the form, as a person does (any earlier session forgotten), and wait
+    for the home page's greeting."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
