@@ -16,7 +16,8 @@ self-score) and ``verify``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, flash, jsonify, redirect, request, url_for
@@ -89,6 +90,39 @@ def restore(campaign: Campaign, kind: str, unit: str, sub: str | None = None
             "saved_at": clock.local(draft.updated_at).strftime("%H:%M %d/%m/%Y"),
             "discard_url": url_for("cycle.draft_discard", bloc=campaign.bloc.code,
                                    year=campaign.year, kind=kind, unit=unit, sub=sub or None)}
+
+
+@dataclass
+class FormContents:
+    """What a form of the cycle shows: ``shown`` in its fields, the ``version`` it posts, the
+    person's ``draft`` (restored) and what a refused submit did not save (``unsaved``)."""
+
+    shown: Any
+    version: Any
+    draft: dict[str, Any] | None
+    unsaved: list[Any]
+
+
+def form_contents(campaign: Campaign, kind: str, unit: str, sub: str | None = None, *,
+                  editable: bool, stored: Any, stored_version: Any, typed: Any, version: Any,
+                  problems: Any, from_fields: Callable[[Mapping[str, Any]], Any],
+                  unsaved: Callable[[Any, Any], list[Any]]) -> FormContents:
+    """The one rule of the cycle's forms: what was typed (a refused submit's, else the
+    person's draft, read back with ``from_fields``) while the form is editable, otherwise
+    what is stored. A submit refused as stale (409) posts the stored version next time, so
+    that saving again replaces it knowingly (the page shows both side by side)."""
+    refused = problems.message is not None and typed is not None
+    draft = None
+    if typed is None and editable:
+        draft = restore(campaign, kind, unit, sub)
+        if draft is not None:
+            typed = from_fields(draft["fields"])
+            version = draft["fields"].get("version", stored_version)
+    missing = unsaved(stored, typed) if refused else []
+    if refused and editable and problems.status == 409:
+        version = stored_version
+    shown = typed if (editable and typed is not None) else stored
+    return FormContents(shown, version, draft, missing)
 
 
 def keep(campaign: Campaign, kind: str, unit: str, sub: str | None,

@@ -74,25 +74,16 @@ def _render_registration(campaign: Campaign, unit_code: str, *,
     phase = window(campaign, "registration", unit.id)
     staff = unit_staff(campaign, unit)
     editable = staff and state["status"] != "submitted" and phase["open"]
-    refused = problems.message is not None and typed is not None
-    draft = None
-    if typed is None and editable:
-        draft = drafts.restore(campaign, "registration", unit.code)
-        if draft is not None:
-            typed = _typed_from(draft["fields"], leaves)
-            version = draft["fields"].get("version", state["version"])
-    unsaved = _unsaved(stored, typed) if refused else []
-    if refused and editable and problems.status == 409:
-        # Stale: the form is now based on what is stored, so saving again replaces it
-        # knowingly (the panel shows both side by side).
-        version = state["version"]
-    shown = typed if (editable and typed is not None) else stored
+    form = drafts.form_contents(
+        campaign, "registration", unit.code, editable=editable, stored=stored,
+        stored_version=state["version"], typed=typed, version=version, problems=problems,
+        from_fields=lambda fields: _typed_from(fields, leaves), unsaved=_unsaved)
     return render_template(
         "cycle/registration.html", campaign=campaign, unit=unit, state=state,
-        sections=sections(rows, leaves), typed=shown,
-        version=state["version"] if version is None else version,
+        sections=sections(rows, leaves), typed=form.shown,
+        version=state["version"] if form.version is None else form.version,
         problems=problems, window=phase, staff=staff, editable=editable,
-        draft=draft, unsaved=unsaved,
+        draft=form.draft, unsaved=form.unsaved,
         draft_url=drafts.draft_url(campaign, "registration", unit.code) if editable else None,
         can_return=may(campaign, Action.RETURN_REGISTRATION) and state["status"] == "submitted",
         return_form=return_form or ReturnForm(formdata=None)), problems.status

@@ -77,27 +77,19 @@ def _render_report(campaign: Campaign, unit_code: str, kind: str, *,
     phase = window(campaign, reports.DELIVERABLE[kind], unit.id)
     staff = unit_staff(campaign, unit)
     editable = staff and state["status"] != "submitted" and phase["open"]
-    refused = problems.message is not None and typed is not None
-    draft = None
-    if typed is None and editable:
-        draft = drafts.restore(campaign, "report", unit.code, kind)
-        if draft is not None:
-            typed = _typed_from(draft["fields"], rows)
-            version = draft["fields"].get("version", state["version"])
-    unsaved = _unsaved(stored, typed, rows) if refused else []
-    if refused and editable and problems.status == 409:
-        # Stale: the form is now based on what is stored, so saving again replaces it
-        # knowingly (the panel shows both side by side).
-        version = state["version"]
-    shown = typed if (editable and typed is not None) else stored
+    form = drafts.form_contents(
+        campaign, "report", unit.code, kind, editable=editable, stored=stored,
+        stored_version=state["version"], typed=typed, version=version, problems=problems,
+        from_fields=lambda fields: _typed_from(fields, rows),
+        unsaved=lambda saved, sent: _unsaved(saved, sent, rows))
     status = problems.status if problems.message else upload_problems.status
     return render_template(
         "cycle/report.html", campaign=campaign, unit=unit, kind=kind,
-        kind_label=_(ReportKind(kind).label), state=state, targets=targets, typed=shown,
-        version=state["version"] if version is None else version, problems=problems,
+        kind_label=_(ReportKind(kind).label), state=state, targets=targets, typed=form.shown,
+        version=state["version"] if form.version is None else form.version, problems=problems,
         upload_problems=upload_problems, window=phase,
         receiver=receiver(campaign, reports.DELIVERABLE[kind]),
-        staff=staff, editable=editable, draft=draft, unsaved=unsaved,
+        staff=staff, editable=editable, draft=form.draft, unsaved=form.unsaved,
         draft_url=drafts.draft_url(campaign, "report", unit.code, kind) if editable else None,
         max_mb=current_app.config["THIDUA_MAX_UPLOAD_MB"]), status
 

@@ -59,29 +59,21 @@ def _render_scores(campaign: Campaign, unit_code: str, *,
     phase = window(campaign, "year_end_report", unit.id)
     staff = unit_staff(campaign, unit)
     editable = staff and year_end["status"] != "submitted" and phase["open"]
-    refused = problems.message is not None and typed is not None
-    draft = None
-    if typed is None and editable:
-        draft = drafts.restore(campaign, "scores", unit.code)
-        if draft is not None:
-            typed = _typed_from(draft["fields"], [r for r in leaves if r.scorer == "unit"])
-            version = draft["fields"].get("version", state["version"])
-    unsaved = _unsaved(stored, typed) if refused else []
-    if refused and editable and problems.status == 409:
-        # Stale: the form is now based on what is stored, so saving again replaces it
-        # knowingly (the panel shows both side by side).
-        version = state["version"]
-    typed = typed if (editable and typed is not None) else stored
+    form = drafts.form_contents(
+        campaign, "scores", unit.code, editable=editable, stored=stored,
+        stored_version=state["version"], typed=typed, version=version, problems=problems,
+        from_fields=lambda fields: _typed_from(fields, [r for r in leaves if r.scorer == "unit"]),
+        unsaved=_unsaved)
     # The index of each unit-scored line in the list sent to the service.
     sent_index = {leaf.code: n for n, leaf in
                   enumerate(r for r in leaves if r.scorer == "unit")}
     return render_template(
         "cycle/scores.html", campaign=campaign, unit=unit, state=state, lines=lines,
-        sections=sections(rows, leaves), typed=typed, sent_index=sent_index,
+        sections=sections(rows, leaves), typed=form.shown, sent_index=sent_index,
         bounds={leaf.code: scoring.bounds(leaf) for leaf in leaves},
-        version=state["version"] if version is None else version, problems=problems,
+        version=state["version"] if form.version is None else form.version, problems=problems,
         window=phase, staff=staff, editable=editable, year_end=year_end,
-        draft=draft, unsaved=unsaved,
+        draft=form.draft, unsaved=form.unsaved,
         draft_url=drafts.draft_url(campaign, "scores", unit.code) if editable else None,
         show_verified=any(i["verified_score"] is not None for i in state["items"])
         or "verification" in settled_steps(campaign)), problems.status

@@ -113,28 +113,19 @@ def _render_verify(campaign: Campaign, unit_code: str, *,
     phase = window(campaign, "verification", None)
     locked = settled_steps(campaign).get("verification")
     editable = bool(mine) and phase["open"] and locked is None
-    refused = problems.message is not None and typed is not None
-    draft = None
-    if typed is None and editable:
-        draft = drafts.restore(campaign, "verify", unit.code)
-        if draft is not None:
-            typed = _typed_from(draft["fields"], mine)
-            version = draft["fields"].get("version", state["version"])
-    unsaved = _unsaved(stored, typed) if refused else []
-    if refused and editable and problems.status == 409:
-        # Stale: the form is now based on what is stored, so saving again replaces it
-        # knowingly (the panel shows both side by side).
-        version = state["version"]
-    typed = typed if (editable and typed is not None) else stored
+    form = drafts.form_contents(
+        campaign, "verify", unit.code, editable=editable, stored=stored,
+        stored_version=state["version"], typed=typed, version=version, problems=problems,
+        from_fields=lambda fields: _typed_from(fields, mine), unsaved=_unsaved)
     year_end = reports.describe(unit, reports.get(campaign, unit, "year_end"), "year_end")
     return render_template(
         "cycle/verify.html", campaign=campaign, unit=unit, state=state, lines=lines,
-        sections=sections(rows, leaves), typed=typed,
+        sections=sections(rows, leaves), typed=form.shown,
         sent_index={leaf.code: n for n, leaf in enumerate(mine)},
         bounds={leaf.code: scoring.bounds(leaf) for leaf in leaves},
-        version=state["version"] if version is None else version, problems=problems,
+        version=state["version"] if form.version is None else form.version, problems=problems,
         window=phase, locked=locked, year_end=year_end, editable=editable,
-        draft=draft, unsaved=unsaved,
+        draft=form.draft, unsaved=form.unsaved,
         draft_url=drafts.draft_url(campaign, "verify", unit.code) if editable else None), \
         problems.status
 
