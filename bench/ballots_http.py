@@ -34,8 +34,8 @@ import threading
 import time
 from pathlib import Path
 
+from _common import create_database
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm.attributes import flag_modified
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,17 +53,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def create_database() -> tuple[str, object, str]:
-    base = make_url(os.environ.get("THIDUA_BENCH_DATABASE_URL",
-                                   "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    name = f"thidua_bench_{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return base.set(database=name).render_as_string(hide_password=False), admin, name
 
 
 def prepare(url: str, now: str = NOW) -> tuple[list[tuple[str, str, str]], dict[str, list[str]],
@@ -329,15 +318,13 @@ def main() -> None:
     for step in (("bench", bench), ("race", race)):
         if only not in (None, step[0]):
             continue
-        url, admin_engine, name = create_database()
+        url, drop = create_database()
         if os.path.exists(ANCHOR):  # each throw-away database its own anchor
             os.remove(ANCHOR)
         try:
             step[1](url)
         finally:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
+            drop()
 
 
 if __name__ == "__main__":
