@@ -56,5 +56,6 @@ def as_host(label: Any, office_text: str) -> Any:
 def host_words(plan: FrozenPlan, step: Deliverable | str) -> Any:
     """Who hosts a step, as people read it: the role's label in the reader's language, or the
     configured office when the board hosts it."""
-    label = policy.host_label(plan, step)
-    return office() if label == BOARD_LABEL else lazy_gettext(label)
+    if plan.host_of(step) is Host.BOARD:
+        return office()
+    return lazy_gettext(policy.host_label(plan, step))

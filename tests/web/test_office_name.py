@@ -74,3 +74,12 @@ def test_a_step_the_board_hosts_is_shown_with_the_configured_office(app, demo, m
     html = page.get_data(as_text=True)
     assert f'<td data-label="Chủ trì">{NAMED}</td>' in html
     assert "Ban Thi đua – Khen thưởng tỉnh</td>" not in html
+    # and where a message names the step's host (office.host_words)
+    from core.services import campaigns, office
+
+    plan = real(campaigns.get_campaign("khoi-8", 2021))
+    board_votes = dataclasses.replace(plan, calendar=tuple(
+        dataclasses.replace(p, host="board") if p.deliverable == "vote" else p
+        for p in plan.calendar))
+    assert office.host_words(board_votes, "vote") == NAMED
+    assert str(office.host_words(plan, "vote")) == "Khối trưởng"
