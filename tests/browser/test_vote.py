@@ -73,6 +73,10 @@ def open_past_the_checklist(page: Page) -> None:
     page.get_by_label(re.compile("^Tôi xác nhận mở bỏ phiếu khi còn")).check()
     page.get_by_label("Lý do vẫn tiếp tục (ghi vào nhật ký)").fill(
         "Hội nghị Khối thống nhất bỏ phiếu theo kết quả tự chấm")
+    out = Path("test-results")
+    out.mkdir(exist_ok=True)
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=str(out / f"poll-open-checklist-{width}.png"), full_page=True)
     page.get_by_role("button", name="Mở bỏ phiếu dù còn thiếu sót").click()
 
 
